@@ -1,0 +1,10 @@
+/** The {@code aircela} command: the composition root. */
+module io.aircela.cli {
+    requires io.aircela.engine;
+    requires info.picocli;
+    requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
+
+
+    opens io.aircela.cli to info.picocli;
+}

@@ -1,0 +1,7 @@
+/** The inside of the hexagon: architectures, forward pass, tokenizers, sampling, generation. */
+module io.aircela.engine {
+    requires transitive io.aircela.api;
+    requires org.slf4j;
+
+
+}

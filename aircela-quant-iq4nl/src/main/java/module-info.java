@@ -1,0 +1,6 @@
+/** IQ4_NL as a quant-format plug-in: found only through ServiceLoader. */
+module io.aircela.quant.iq4nl {
+    requires io.aircela.api;
+
+
+}
