@@ -83,6 +83,8 @@ public final class Providers {
 
     /** Opens a model with the provider that recognizes it best. */
     public static WeightSource open(Path path) {
+        if (!java.nio.file.Files.exists(path))
+            throw new io.aircela.AirCelaException("model not found: " + path + " (no such file or folder)");
         List<WeightSourceProvider> all = weightSources();
         WeightSourceProvider best = null;
         int bestScore = 0;
