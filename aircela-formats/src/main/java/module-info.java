@@ -8,5 +8,17 @@ module io.aircela.formats {
     provides io.aircela.weights.WeightSourceProvider with io.aircela.formats.gguf.GgufWeightSourceProvider;
 
     provides io.aircela.quant.DequantizerProvider with
-            io.aircela.formats.quant.F32Dequantizer;
+            io.aircela.formats.quant.F32Dequantizer,
+            io.aircela.formats.quant.F16Dequantizer,
+            io.aircela.formats.quant.BF16Dequantizer,
+            io.aircela.formats.quant.Q8_0Dequantizer,
+            io.aircela.formats.quant.Q4_0Dequantizer,
+            io.aircela.formats.quant.Q4_1Dequantizer,
+            io.aircela.formats.quant.Q5_0Dequantizer,
+            io.aircela.formats.quant.Q5_1Dequantizer,
+            io.aircela.formats.quant.Q2_KDequantizer,
+            io.aircela.formats.quant.Q3_KDequantizer,
+            io.aircela.formats.quant.Q4_KDequantizer,
+            io.aircela.formats.quant.Q5_KDequantizer,
+            io.aircela.formats.quant.Q6_KDequantizer;
 }

@@ -1,0 +1,78 @@
+package io.aircela.formats.quant;
+
+import io.aircela.quant.Dequantizer;
+import io.aircela.quant.DequantizerProvider;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.aircela.formats.quant.QuantBlocks.half;
+import static io.aircela.formats.quant.QuantBlocks.u8;
+
+/**
+ * Q4_0: blocks of 32 weights, one half-precision scale and 4-bit quants with an implicit offset of 8.
+ * <pre>{@code
+ * typedef struct {
+ *     ggml_half d;       // delta                       (offset 0)
+ *     uint8_t   qs[16];  // nibbles / quants            (offset 2)
+ * } block_q4_0;          // 18 bytes
+ * y[j]    = ((qs[j] & 0x0F) - 8) * d    j < 16
+ * y[j+16] = ((qs[j] >>   4) - 8) * d
+ * }</pre>
+ * Bit-exact with ggml's {@code dequantize_row_q4_0}. Stateless and thread-safe.
+ */
+public final class Q4_0Dequantizer implements Dequantizer, DequantizerProvider {
+    private static final int QK = 32;
+    private static final int BYTES = 18;
+
+    @Override
+    public String typeName() {
+        return "Q4_0";
+    }
+
+    @Override
+    public Dequantizer create() {
+        return this;
+    }
+
+    @Override
+    public int blockSize() {
+        return QK;
+    }
+
+    @Override
+    public int bytesPerBlock() {
+        return BYTES;
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
+        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
+        for (int i = 0; i < nb; i++) {
+            long b = srcOffset + (long) i * BYTES;
+            float d = half(src, b);
+            int y = dstOffset + i * QK;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = u8(src, b + 2 + j);
+                dst[y + j] = ((q & 0x0F) - 8) * d;
+                dst[y + j + QK / 2] = ((q >>> 4) - 8) * d;
+            }
+        }
+    }
+
+    @Override
+    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
+        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
+        float sum = 0f;
+        for (int i = 0; i < nb; i++) {
+            long b = srcOffset + (long) i * BYTES;
+            int xi = xOffset + i * QK;
+            float s = 0f;
+            for (int j = 0; j < QK / 2; j++) {
+                int q = u8(src, b + 2 + j);
+                s += ((q & 0x0F) - 8) * x[xi + j] + ((q >>> 4) - 8) * x[xi + j + QK / 2];
+            }
+            sum += s * half(src, b);
+        }
+        return sum;
+    }
+}
