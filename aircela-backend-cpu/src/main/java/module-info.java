@@ -3,4 +3,8 @@ module io.aircela.backend.cpu {
     requires io.aircela.api;
     requires jdk.incubator.vector;
 
+    exports io.aircela.backend.cpu;
+
+    provides io.aircela.compute.ComputeBackendProvider with io.aircela.backend.cpu.CpuBackendProvider;
+    provides io.aircela.kv.KvStoreProvider with io.aircela.backend.cpu.HostKvStoreProvider;
 }

@@ -4,4 +4,6 @@ module io.aircela.tck {
     requires transitive org.junit.jupiter.api;
 
     exports io.aircela.tck;
+
+    uses io.aircela.quant.DequantizerProvider;
 }

@@ -1,0 +1,102 @@
+package io.aircela.backend.cpu.internal;
+
+/**
+ * The activation rows {@code x (n, cols)} of one matmul, in the form its weight kernel consumes.
+ * llama.cpp's CPU backend does not multiply quantized weights with float activations: it first
+ * converts the activations to the weight type's "vec_dot_type" (Q8_0 or Q8_1 blocks for the 32-blocks
+ * formats, fp16 for F16 weights). We do the same, once per matmul, so that results land where
+ * llama.cpp's do and the inner loops are small-integer products.
+ *
+ * <p>Owned by one backend and reused across calls (arrays grow, never shrink): no allocation per token.
+ */
+public final class Activations {
+
+    /** How a kernel wants the activations. */
+    public enum Form {
+        /** Plain floats. */
+        FLOAT,
+        /** Floats rounded to fp16 (F16 weights). */
+        HALF,
+        /** ggml Q8_0 blocks of 32: q, and d as fp16 (Q8_0, Q4_0 weights). */
+        Q8_0,
+        /** ggml Q8_1 blocks of 32: q, d as fp16, s = fp16(d * sum q) (Q4_1 weights). */
+        Q8_1
+    }
+
+    public static final int BLOCK = 32;
+
+    /** Raw activations, {@code (n, cols)}. */
+    public float[] x = new float[0];
+    /** Converted activations: fp16-rounded values or Q8 integers stored as floats, {@code (n, cols)}. */
+    public float[] q = new float[0];
+    /** Q8 block scales (fp16 values), {@code (n, cols / 32)}. */
+    public float[] d = new float[0];
+    /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
+    public float[] s = new float[0];
+    public int n;
+    public int cols;
+
+    /** Makes room for {@code n} rows of {@code cols}; {@link #x} is then filled by the caller. */
+    public void reserve(int n, int cols) {
+        int size = Math.multiplyExact(n, cols);
+        if (x.length < size) {
+            x = new float[size];
+            q = new float[size];
+        }
+        int blocks = size / BLOCK + 1;
+        if (d.length < blocks) {
+            d = new float[blocks];
+            s = new float[blocks];
+        }
+        this.n = n;
+        this.cols = cols;
+    }
+
+    /** Converts {@link #x} into {@code form}. */
+    public void prepare(Form form) {
+        int size = n * cols;
+        switch (form) {
+            case FLOAT -> {
+            }
+            case HALF -> {
+                for (int i = 0; i < size; i++) q[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+            }
+            case Q8_0, Q8_1 -> {
+                assert cols % BLOCK == 0;
+                for (int b = 0; b < size / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1);
+            }
+        }
+    }
+
+    /**
+     * ggml's {@code quantize_row_q8_0_ref} / {@code quantize_row_q8_1_ref}: d = amax / 127,
+     * q = roundf(x / d) (half away from zero), d stored as fp16; Q8_1 also s = fp16(d * sum q) with the
+     * unrounded d. (The AVX2 variant computes 127 / amax and rounds half to even: it differs only on
+     * exact ties.)
+     */
+    private void quantizeBlock(int b, boolean withSum) {
+        int o = b * BLOCK;
+        float amax = 0f;
+        for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        float dd = amax / 127f;
+        float id = dd != 0f ? 1f / dd : 0f;
+        int sum = 0;
+        for (int j = 0; j < BLOCK; j++) {
+            float v = roundAwayFromZero(x[o + j] * id);
+            q[o + j] = v;
+            sum += (int) v;
+        }
+        d[b] = half(dd);
+        s[b] = withSum ? half(sum * dd) : 0f;
+    }
+
+    /** C's roundf: ties away from zero (Math.round ties toward +infinity). Done in double: exact. */
+    static float roundAwayFromZero(float v) {
+        double r = Math.floor(Math.abs((double) v) + 0.5);
+        return (float) (v < 0 ? -r : r);
+    }
+
+    static float half(float f) {
+        return Float.float16ToFloat(Float.floatToFloat16(f));
+    }
+}

@@ -1,0 +1,52 @@
+package io.aircela.backend.cpu.internal;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float vector species every kernel uses, chosen once per JVM: the CPU's preferred width, or the
+ * system property {@code aircela.vector.bits} (64, 128, 256 or 512; 0 = scalar twins only).
+ * Chosen once because the JIT compiles Vector API code well only when the species is a constant.
+ */
+public final class VectorWidth {
+    /** System property that overrides the width. */
+    public static final String PROPERTY = "aircela.vector.bits";
+
+    /** Lanes are float; kernels never run vector code when {@link #ENABLED} is false. */
+    public static final VectorSpecies<Float> FLOATS;
+    /** Whether the vector kernels are used (false: the scalar twins). */
+    public static final boolean ENABLED;
+    /** Why the property was rejected, or null when it was fine or absent. */
+    public static final String PROBLEM;
+
+    static {
+        String requested = System.getProperty(PROPERTY);
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (preferred.vectorBitSize() > 512) preferred = FloatVector.SPECIES_512; // kernels assume <= 16 lanes
+        VectorSpecies<Float> chosen = preferred;
+        boolean enabled = preferred.length() >= 2;
+        String problem = null;
+        if (requested != null && !requested.isBlank()) {
+            switch (requested.strip()) {
+                case "0" -> enabled = false;
+                case "64", "128", "256", "512" -> chosen = FloatVector.SPECIES_PREFERRED.vectorBitSize()
+                        >= Integer.parseInt(requested.strip())
+                        ? VectorSpecies.of(float.class, VectorShape.forBitSize(Integer.parseInt(requested.strip())))
+                        : preferred;
+                default -> problem = PROPERTY + " must be 0, 64, 128, 256 or 512, was '" + requested + "'";
+            }
+        }
+        FLOATS = chosen;
+        ENABLED = enabled;
+        PROBLEM = problem;
+    }
+
+    private VectorWidth() {
+    }
+
+    /** Bits per vector in use; 0 when the scalar twins run. */
+    public static int bits() {
+        return ENABLED ? FLOATS.vectorBitSize() : 0;
+    }
+}

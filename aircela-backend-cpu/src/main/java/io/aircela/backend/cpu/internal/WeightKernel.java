@@ -1,0 +1,31 @@
+package io.aircela.backend.cpu.internal;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Dot products of one stored weight format with prepared {@link Activations}, and row dequantization
+ * (for {@code GetRows}). Stateless and thread-safe; {@code tmp} is the calling worker's scratch row.
+ */
+public interface WeightKernel {
+    ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** The activation form this kernel consumes. */
+    Activations.Form form();
+
+    /**
+     * Dot product of the weight row starting at byte {@code rowOffset} of {@code w} ({@code a.cols} weights)
+     * with activation row {@code xRow} of {@code a}.
+     */
+    float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp);
+
+    /** Dequantizes {@code cols} weights starting at byte {@code rowOffset} into {@code dst[dstOffset ..]}. */
+    void dequantizeRow(MemorySegment w, long rowOffset, float[] dst, int dstOffset, int cols);
+
+    /** fp16 scale at byte {@code offset}. */
+    static float half(MemorySegment w, long offset) {
+        return Float.float16ToFloat(w.get(F16, offset));
+    }
+}

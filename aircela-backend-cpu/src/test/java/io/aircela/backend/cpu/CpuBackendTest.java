@@ -1,0 +1,94 @@
+package io.aircela.backend.cpu;
+
+import io.aircela.BackendException;
+import io.aircela.backend.cpu.internal.CpuBuffer;
+import io.aircela.compute.BackendOptions;
+import io.aircela.compute.DeviceBuffer;
+import io.aircela.compute.Op;
+import io.aircela.compute.Probe;
+import io.aircela.provider.Providers;
+import io.aircela.quant.QuantType;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CpuBackendTest {
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(prefix) && t.isAlive()).count();
+    }
+
+    @Test
+    void providerIsFoundAndProbesAvailableWithVectorDetails() {
+        CpuBackendProvider p = assertInstanceOf(CpuBackendProvider.class, Providers.selectBackend("cpu"));
+        Probe probe = p.probe();
+        assertEquals(10, probe.score());
+        assertTrue(probe.details().containsKey("vector.bits"));
+        assertEquals(Integer.toString(Runtime.getRuntime().availableProcessors()), probe.details().get("cores"));
+    }
+
+    @Test
+    void workersAreStartedOnceAndJoinedOnClose() {
+        CpuBackend b = (CpuBackend) new CpuBackendProvider().create(new BackendOptions(4, 0));
+        String prefix = b.threadNamePrefix();
+        assertEquals(3, threadsNamed(prefix), "threads - 1 workers, the caller is the last");
+        DeviceBuffer w = b.allocate(QuantType.F32, 64 * 8);
+        DeviceBuffer x = b.allocate(QuantType.F32, 8);
+        DeviceBuffer out = b.allocate(QuantType.F32, 64);
+        for (int i = 0; i < 20; i++) b.run(new Op.MatMul(w, 64, 8, x, out, 1));
+        assertEquals(3, threadsNamed(prefix), "ops start no threads");
+        b.close();
+        assertEquals(0, threadsNamed(prefix));
+        assertTrue(((CpuBuffer) w).isClosed() && ((CpuBuffer) out).isClosed(), "close frees every buffer");
+        assertThrows(IllegalStateException.class, ((CpuBuffer) w)::segment);
+    }
+
+    @Test
+    void uploadAliasesNativeMemoryAndCopiesOtherHeapArrays() {
+        try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
+            MemorySegment weights = arena.allocate(4 * 4);
+            DeviceBuffer table = b.upload(weights, QuantType.F32, 4);
+            weights.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2, 7f); // after upload: the alias sees it
+            DeviceBuffer out = b.allocate(QuantType.F32, 4);
+            b.run(new Op.GetRows(table, new int[]{1, 0}, 2, out));
+            float[] got = new float[4];
+            b.read(out, 0, MemorySegment.ofArray(got));
+            assertArrayEquals(new float[]{7f, 0f, 0f, 0f}, got);
+            assertTrue(((CpuBuffer) table).isAlias());
+
+            float[] heap = {1, 2, 3, 4};
+            DeviceBuffer copied = b.upload(MemorySegment.ofArray(heap), QuantType.F32, 4);
+            heap[0] = 100;
+            b.run(new Op.GetRows(copied, new int[]{0}, 2, out));
+            b.read(out, 0, MemorySegment.ofArray(got));
+            assertArrayEquals(new float[]{1f, 2f, 0f, 0f}, got, "a float[] heap segment is copied, not aliased");
+        }
+    }
+
+    @Test
+    void typesWithoutKernelOrDequantizerFailWithTypedErrors() {
+        try (CpuBackend b = new CpuBackend(1)) {
+            DeviceBuffer w = b.allocate(QuantType.I32, 4);
+            DeviceBuffer x = b.allocate(QuantType.F32, 2);
+            DeviceBuffer out = b.allocate(QuantType.F32, 2);
+            BackendException e = assertThrows(BackendException.class, () -> b.run(new Op.MatMul(w, 2, 2, x, out, 1)));
+            assertTrue(e.getMessage().contains("I32"), e.getMessage());
+            DeviceBuffer f = b.allocate(QuantType.F32, 4);
+            assertThrows(IllegalArgumentException.class, () -> b.run(new Op.GetRows(f, new int[]{2}, 2, out)));
+            assertThrows(IllegalArgumentException.class, () -> b.run(new Op.MatMul(f, 4, 2, x, out, 1)), "out too small");
+            try (CpuBackend other = new CpuBackend(1)) {
+                DeviceBuffer foreign = other.allocate(QuantType.F32, 2);
+                assertThrows(IllegalArgumentException.class, () -> b.run(new Op.Softmax(foreign, 1, 2)));
+            }
+        }
+    }
+}

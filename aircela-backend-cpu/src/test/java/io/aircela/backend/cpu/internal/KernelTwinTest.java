@@ -1,0 +1,180 @@
+package io.aircela.backend.cpu.internal;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every vector kernel against its scalar twin, and the scalar twins against an independent rendering of
+ * ggml's reference dot products (Q8 activations, integer sums per block) computed here in double.
+ * Blocks are built by hand, so these tests need no dequantizer.
+ */
+class KernelTwinTest {
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int COLS = 32 * 7;
+
+    private final Random random = new Random(42);
+
+    private MemorySegment randomBlocks(Arena arena, int blockBytes, int[] halfOffsets) {
+        byte[] bytes = new byte[COLS / 32 * blockBytes];
+        random.nextBytes(bytes);
+        MemorySegment s = arena.allocate(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, s, 0, bytes.length);
+        for (int b = 0; b < COLS / 32; b++)
+            for (int o : halfOffsets) s.set(HALF, (long) b * blockBytes + o, Float.floatToFloat16(random.nextFloat(0.001f, 0.05f)));
+        return s;
+    }
+
+    private Activations activations(Activations.Form form) {
+        Activations a = new Activations();
+        a.reserve(2, COLS);
+        for (int i = 0; i < 2 * COLS; i++) a.x[i] = random.nextFloat(-2f, 2f);
+        a.prepare(form);
+        return a;
+    }
+
+    /** |vector - scalar| <= 1e-5 * sum |terms|: the two only reassociate float sums. */
+    private static void assertTwins(float scalar, float vector, double scaleOfTerms) {
+        assertEquals(scalar, vector, 1e-5 * scaleOfTerms + 1e-6, "vector twin differs from scalar twin");
+    }
+
+    @Test
+    void q8_0VectorMatchesScalarAndGgmlReference() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 34, new int[]{0});
+            Activations a = activations(Activations.Form.Q8_0);
+            for (int row = 0; row < 2; row++) {
+                int xo = row * COLS;
+                float s = Q8_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS);
+                float v = Q8_0Kernel.dotVector(w, 0, a.q, a.d, xo, COLS);
+                double ref = 0, terms = 0;
+                for (int b = 0; b < COLS / 32; b++) {
+                    long sumi = 0;
+                    for (int j = 0; j < 32; j++) sumi += w.get(ValueLayout.JAVA_BYTE, b * 34L + 2 + j) * ggmlQ(a.x, xo + b * 32, j);
+                    double scale = (double) Float.float16ToFloat(w.get(HALF, b * 34L)) * ggmlD(a.x, xo + b * 32);
+                    ref += sumi * scale;
+                    terms += Math.abs(sumi * scale);
+                }
+                assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q8_0 x q8_0");
+                assertTwins(s, v, terms);
+            }
+        }
+    }
+
+    @Test
+    void q4_0VectorMatchesScalarAndGgmlReference() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 18, new int[]{0});
+            Activations a = activations(Activations.Form.Q8_0);
+            int xo = COLS;
+            float s = Q4_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS);
+            float v = Q4_0Kernel.dotVector(w, 0, a.q, a.d, xo, COLS);
+            double ref = 0, terms = 0;
+            for (int b = 0; b < COLS / 32; b++) {
+                long sumi = 0;
+                for (int j = 0; j < 16; j++) {
+                    int p = w.get(ValueLayout.JAVA_BYTE, b * 18L + 2 + j) & 0xFF;
+                    sumi += ((p & 15) - 8) * ggmlQ(a.x, xo + b * 32, j) + ((p >> 4) - 8) * ggmlQ(a.x, xo + b * 32, j + 16);
+                }
+                double scale = (double) Float.float16ToFloat(w.get(HALF, b * 18L)) * ggmlD(a.x, xo + b * 32);
+                ref += sumi * scale;
+                terms += Math.abs(sumi * scale);
+            }
+            assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q4_0 x q8_0");
+            assertTwins(s, v, terms);
+        }
+    }
+
+    @Test
+    void q4_1VectorMatchesScalarAndGgmlReference() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 20, new int[]{0, 2});
+            Activations a = activations(Activations.Form.Q8_1);
+            float s = Q4_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, 0, COLS);
+            float v = Q4_1Kernel.dotVector(w, 0, a.q, a.d, a.s, 0, COLS);
+            double ref = 0, terms = 0;
+            for (int b = 0; b < COLS / 32; b++) {
+                long sumi = 0, sumq = 0;
+                for (int j = 0; j < 16; j++) {
+                    int p = w.get(ValueLayout.JAVA_BYTE, b * 20L + 4 + j) & 0xFF;
+                    sumi += (p & 15) * ggmlQ(a.x, b * 32, j) + (p >> 4) * ggmlQ(a.x, b * 32, j + 16);
+                }
+                for (int j = 0; j < 32; j++) sumq += ggmlQ(a.x, b * 32, j);
+                float dx = (float) ggmlDUnrounded(a.x, b * 32);
+                double sx = Float.float16ToFloat(Float.floatToFloat16(sumq * dx)); // ggml: y.s = fp16(sum * d)
+                double dd = (double) Float.float16ToFloat(w.get(HALF, b * 20L)) * ggmlD(a.x, b * 32);
+                double m = Float.float16ToFloat(w.get(HALF, b * 20L + 2));
+                ref += dd * sumi + m * sx;
+                terms += Math.abs(dd * sumi) + Math.abs(m * sx);
+            }
+            assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q4_1 x q8_1");
+            assertTwins(s, v, terms);
+        }
+    }
+
+    @Test
+    void f32AndF16VectorMatchScalar() {
+        try (Arena arena = Arena.ofConfined()) {
+            int cols = 203; // not a multiple of any vector width: exercises the tails
+            MemorySegment w32 = arena.allocate(4L * cols);
+            MemorySegment w16 = arena.allocate(2L * cols);
+            float[] x = new float[cols];
+            double terms = 0;
+            for (int i = 0; i < cols; i++) {
+                float f = random.nextFloat(-1f, 1f);
+                w32.setAtIndex(WeightKernel.F32, i, f);
+                w16.setAtIndex(HALF, i, Float.floatToFloat16(f));
+                x[i] = Activations.half(random.nextFloat(-1f, 1f));
+                terms += Math.abs(f * x[i]);
+            }
+            assertTwins(F32Kernel.dotScalar(w32, 0, x, 0, cols), F32Kernel.dotVector(w32, 0, x, 0, cols), terms);
+            assertTwins(F16Kernel.dotScalar(w16, 0, x, 0, cols), F16Kernel.dotVector(w16, 0, x, 0, cols, new float[cols]),
+                    terms);
+        }
+    }
+
+    @Test
+    void activationQuantizationIsGgmls() {
+        Activations a = new Activations();
+        a.reserve(1, 32);
+        for (int j = 0; j < 32; j++) a.x[j] = j - 16.5f; // amax 16.5 -> d = 16.5/127; exact halves appear
+        a.x[0] = -127f * 0.25f; // amax 31.75, d = 0.25: x/d = j*4 - 66, exact integers
+        a.x[1] = 0.125f;        // 0.5 step: a tie, roundf goes away from zero -> 1
+        a.x[2] = -0.375f;       // -1.5 -> -2
+        a.prepare(Activations.Form.Q8_1);
+        assertEquals(0.25f, a.d[0]);
+        assertEquals(-127f, a.q[0]);
+        assertEquals(1f, a.q[1]);
+        assertEquals(-2f, a.q[2]);
+        int sum = 0;
+        for (int j = 0; j < 32; j++) sum += (int) a.q[j];
+        assertEquals(Activations.half(sum * 0.25f), a.s[0]);
+        assertTrue(Activations.roundAwayFromZero(0.49999997f) == 0f, "no float rounding trap in roundf");
+        assertEquals(-3f, Activations.roundAwayFromZero(-2.5f));
+    }
+
+    /** ggml quantize_row_q8_0_ref, written out again: q_j of the block starting at x[o]. */
+    private static int ggmlQ(float[] x, int o, int j) {
+        float d = (float) ggmlDUnrounded(x, o);
+        float id = d != 0 ? 1f / d : 0f;
+        float v = x[o + j] * id;
+        return (int) Math.signum(v) * (int) Math.floor(Math.abs((double) v) + 0.5);
+    }
+
+    private static double ggmlDUnrounded(float[] x, int o) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        return amax / 127f;
+    }
+
+    private static double ggmlD(float[] x, int o) {
+        return Float.float16ToFloat(Float.floatToFloat16((float) ggmlDUnrounded(x, o)));
+    }
+}
