@@ -3,5 +3,7 @@ module io.aircela.engine {
     requires transitive io.aircela.api;
     requires org.slf4j;
 
+    exports io.aircela.engine.tokenizer;
+
 
 }
