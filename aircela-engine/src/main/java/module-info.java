@@ -7,4 +7,5 @@ module io.aircela.engine {
     exports io.aircela.engine.model;
     exports io.aircela.engine.generate;
     exports io.aircela.engine.sampling;
+    exports io.aircela.engine.tokenizer;
 }
