@@ -6,7 +6,7 @@ import io.aircela.compute.ComputeBackend;
 import io.aircela.engine.generate.Generation;
 import io.aircela.engine.generate.LogitsConsumer;
 import io.aircela.engine.generate.Session;
-import io.aircela.engine.generate.TextCodec;
+import io.aircela.engine.tokenizer.Tokenizer;
 import io.aircela.engine.model.Architecture;
 import io.aircela.engine.model.Architectures;
 import io.aircela.engine.model.ResidentWeights;
@@ -50,7 +50,7 @@ public final class AirCela implements AutoCloseable {
     private final ComputeBackend backend;
     private final WeightProvider weights;
     private final Transformer model;
-    private final TextCodec codec;
+    private final TokenizerCodec codec;
     private final EngineOptions options;
     private final int contextLength;
     private final double loadMillis;
@@ -64,7 +64,7 @@ public final class AirCela implements AutoCloseable {
                 + " holds no model weights (a vocabulary-only file?); open a model file"));
         Architecture arch = Architectures.forName(config.architecture());
         this.contextLength = options.effectiveContext(config.contextLength());
-        this.codec = TokenizerCodec.of(source.metadata());
+        this.codec = TokenizerCodec.of(source.metadata(), source.path());
         this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
         try {
             this.weights = new ResidentWeights(source, config, arch, backend);
@@ -116,7 +116,16 @@ public final class AirCela implements AutoCloseable {
         return loadMillis;
     }
 
-    /** Token ids of {@code text}, with BOS first when {@code addSpecial} and the model adds one. */
+    /** The model's tokenizer (immutable, thread-safe). */
+    public Tokenizer tokenizer() {
+        checkOpen();
+        return codec.tokenizer();
+    }
+
+    /**
+     * Token ids of {@code text}, with BOS first when {@code addSpecial} and the model adds one.
+     * Control-token texts (chat template markers such as {@code <|im_start|>}) are recognised.
+     */
     public int[] tokenize(String text, boolean addSpecial) {
         checkOpen();
         return codec.encode(text, addSpecial);
