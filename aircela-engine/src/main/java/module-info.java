@@ -3,5 +3,9 @@ module io.aircela.engine {
     requires transitive io.aircela.api;
     requires org.slf4j;
 
-
+    exports io.aircela.engine;
+    exports io.aircela.engine.model;
+    exports io.aircela.engine.generate;
+    exports io.aircela.engine.sampling;
+    exports io.aircela.engine.tokenizer;
 }

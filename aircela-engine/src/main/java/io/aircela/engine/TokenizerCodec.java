@@ -1,0 +1,53 @@
+package io.aircela.engine;
+
+import io.aircela.engine.generate.TextCodec;
+import io.aircela.engine.tokenizer.TokenDecoder;
+import io.aircela.engine.tokenizer.Tokenizer;
+import io.aircela.weights.Metadata;
+
+import java.nio.file.Path;
+
+/** The model's {@link Tokenizer} as the generation loop's {@link TextCodec}. Thread-safe as the tokenizer is. */
+final class TokenizerCodec implements TextCodec {
+    private final Tokenizer tokenizer;
+
+    private TokenizerCodec(Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** The codec of the vocabulary stored in {@code metadata}. */
+    static TokenizerCodec of(Metadata metadata, Path file) {
+        return new TokenizerCodec(Tokenizer.fromMetadata(metadata, file));
+    }
+
+    Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addSpecial) {
+        // special tokens in the prompt text (e.g. chat template markers) are parsed, as llama.cpp's CLI does
+        return tokenizer.encode(text, addSpecial, true);
+    }
+
+    @Override
+    public Stream newStream() {
+        TokenDecoder decoder = new TokenDecoder(tokenizer);
+        return new Stream() {
+            @Override
+            public String accept(int id) {
+                return decoder.accept(id);
+            }
+
+            @Override
+            public String flush() {
+                return decoder.flush();
+            }
+        };
+    }
+
+    @Override
+    public boolean isEndOfGeneration(int id) {
+        return tokenizer.isEndOfGeneration(id);
+    }
+}

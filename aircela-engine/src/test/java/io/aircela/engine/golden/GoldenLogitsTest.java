@@ -1,0 +1,123 @@
+package io.aircela.engine.golden;
+
+import io.aircela.engine.AirCela;
+import io.aircela.engine.EngineOptions;
+import io.aircela.quant.QuantType;
+import io.aircela.tck.SharedTestData;
+import io.aircela.weights.TensorInfo;
+import io.aircela.provider.Providers;
+import io.aircela.weights.WeightSource;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Teacher-forced golden test over every llama.cpp golden file: feed prompt + generated ids through
+ * {@link AirCela#score} (the path the {@code score} command uses) and, at every position, compare our
+ * logits for the golden's top-10 ids with llama.cpp's raw logits.
+ *
+ * <p>The KV cache is F16, llama.cpp's default, so that keys and values are rounded as the reference's are.
+ * Tolerances are per weight type. llama.cpp quantizes activations (fp16 for F16 weights, Q8_0 for
+ * Q4/Q5/Q8_0 weights, Q8_K for K-quants), so only F32 can match to float rounding. For the coarse types the
+ * logits themselves are not compared; instead the argmax must agree wherever llama.cpp's top-1/top-2
+ * margin exceeds twice the tolerance.
+ */
+class GoldenLogitsTest {
+
+    static Stream<String> goldenFiles() throws IOException {
+        return GoldenCase.names();
+    }
+
+    /**
+     * Absolute logit tolerance for a model whose 2D weights are {@code type}, on a backend that does
+     * llama.cpp's activation rounding (the CPU backend). The test-only reference backend computes in
+     * exact float math, so its differences are the reference's rounding: looser bounds.
+     */
+    static float tolerance(QuantType type, boolean exactFloatBackend) {
+        if (exactFloatBackend) return switch (type) {
+            case F32 -> 5e-3f;
+            case F16 -> 5e-3f;
+            case BF16 -> 2e-2f;
+            case Q8_0 -> 4e-2f;
+            case Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL -> 6e-2f;
+            case Q4_K, Q5_K, Q6_K -> 8e-2f;
+            default -> 0.25f;
+        };
+        // Measured on the CPU backend (F16 cache): stories260k 0.023, synth F32 0.0009. The goal for F32 is 1e-3:
+        // ggml converts the attention weights to fp16 before multiplying an F16 value cache, which the CPU
+        // backend does not yet do (the reference backend does, and measures 0.0023 on stories260k).
+        return switch (type) {
+            case F32 -> 3e-2f;
+            case F16, BF16 -> 2e-2f;
+            case Q8_0 -> 4e-2f;
+            case Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL -> 6e-2f;
+            case Q4_K, Q5_K, Q6_K -> 8e-2f;
+            default -> 0.25f; // Q2_K, Q3_K: coarse
+        };
+    }
+
+    /** Types whose logits are compared only through the argmax. */
+    static boolean coarse(QuantType type) {
+        return type == QuantType.Q2_K || type == QuantType.Q3_K;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goldenFiles")
+    void teacherForcedLogitsMatchLlamaCpp(String file) throws IOException {
+        Assumptions.assumeTrue(file.endsWith(".json"), "shared golden data absent; skipping");
+        GoldenCase g = GoldenCase.load(file);
+        QuantType type = weightType(g);
+        Assumptions.assumeTrue(Providers.findDequantizer(type.name()).isPresent(),
+                type + " dequantizer plug-in is not on the class path; skipping " + file);
+        String backend = System.getProperty("aircela.test.backend");
+        String used;
+        int[] ids = g.allIds();
+        float[][] logits;
+        try (AirCela engine = AirCela.open(g.model(), EngineOptions.defaults().withBackend(backend).withThreads(2).withKvType(QuantType.valueOf(System.getProperty("aircela.test.kv", "F16"))))) {
+            logits = engine.score(ids);
+            used = engine.backendName();
+        }
+        float tol = tolerance(type, used.equals("reference"));
+        assertEquals(ids.length, logits.length);
+        double maxDiff = 0;
+        int argmaxChecked = 0;
+        for (int i = 0; i < g.topIds().length; i++) {
+            int[] top = g.topIds()[i];
+            float[] ref = g.topLogits()[i];
+            for (int j = 0; j < top.length; j++) maxDiff = Math.max(maxDiff, Math.abs(logits[i][top[j]] - ref[j]));
+            if (ref[0] - ref[1] > 2 * tol) {
+                argmaxChecked++;
+                assertEquals(top[0], argmax(logits[i]), file + ": argmax differs at position " + i
+                        + " although llama.cpp's top-1/top-2 margin is " + (ref[0] - ref[1]));
+            }
+        }
+        System.out.printf(Locale.ROOT, "GOLDEN %-40s backend=%s type=%-6s positions=%3d maxAbsDiff=%.6f tol=%.4f argmaxChecked=%d%n",
+                file, used, type, g.topIds().length, maxDiff, tol, argmaxChecked);
+        if (!coarse(type))
+            assertTrue(maxDiff <= tol, file + ": max abs logit difference " + maxDiff + " exceeds " + tol + " for " + type);
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+        return best;
+    }
+
+    /** The type of the model's first layer's attention query weight (the synth files store every 2D weight in one type). */
+    static QuantType weightType(GoldenCase g) {
+        try (WeightSource s = Providers.open(g.model())) {
+            return s.tensor("blk.0.attn_q.weight").map(TensorInfo::type).orElseThrow();
+        }
+    }
+
+    static {
+        SharedTestData.root(); // fail early with a clear message if needed
+    }
+}
