@@ -2,5 +2,5 @@
 module io.aircela.quant.iq4nl {
     requires io.aircela.api;
 
-
+    provides io.aircela.quant.DequantizerProvider with io.aircela.quant.iq4nl.IQ4_NLDequantizerProvider;
 }
