@@ -48,12 +48,13 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
     private final class Slot {
         final int index;
         State state = State.FREE;
-        long position = -1;
+        long position; // the last position loaded here; the next is position + depth + 1
         T value;
         Throwable error;
 
-        Slot(int index) {
+        Slot(int index, int slotCount) {
             this.index = index;
+            this.position = index - slotCount;
         }
 
         void free() {
@@ -92,7 +93,7 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
         this.loader = loader;
         this.slots = new ArrayList<>(depth + 1);
         for (int i = 0; i <= depth; i++) {
-            slots.add(new Slot(i));
+            slots.add(new Slot(i, depth + 1));
         }
         this.threads = new ArrayList<>(depth);
         this.loads = new long[cycle.length];
@@ -289,9 +290,9 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
     private boolean claimSlot(Slot slot, long p, int i) {
         lock.lock();
         try {
-            if (slot.state != State.FREE && !closed) {
+            if (!isFreeFor(slot, p) && !closed) {
                 long start = System.nanoTime();
-                while (slot.state != State.FREE && !closed) {
+                while (!isFreeFor(slot, p) && !closed) {
                     slotFreed.awaitUninterruptibly(); // close() signals; nobody interrupts us
                 }
                 slotWaitNanos[i] += System.nanoTime() - start;
@@ -305,6 +306,12 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    // Slots are filled in position order: a later position must not take the slot first, or the
+    // consumer, waiting for the earlier one, would deadlock with it.
+    private boolean isFreeFor(Slot slot, long p) {
+        return slot.state == State.FREE && slot.position == p - slots.size();
     }
 
     // Publishes even after close(): close() joins the threads and then releases every READY value.
