@@ -137,6 +137,39 @@ class PrefetchPipelineCloseTest {
     }
 
     @Test
+    void anInterruptedConsumerGetsAPrefetchExceptionAndMayTryAgain() {
+        CountDownLatch finishLoad = new CountDownLatch(1);
+        FakeLoader loader = new FakeLoader((stage, serial, slot) -> finishLoad.await());
+        AtomicReference<Throwable> consumerGot = new AtomicReference<>();
+        AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
+        noHang(() -> {
+            try (var pipeline = PrefetchPipeline.start(new int[] {0, 1}, 1, loader)) {
+                Thread consumer = Thread.ofPlatform().start(() -> {
+                    try {
+                        pipeline.acquire();
+                    } catch (Throwable t) {
+                        consumerGot.set(t);
+                        stillInterrupted.set(Thread.currentThread().isInterrupted());
+                    }
+                });
+                while (consumer.getState() != Thread.State.WAITING) {
+                    Thread.onSpinWait();
+                }
+                consumer.interrupt();
+                consumer.join();
+                finishLoad.countDown();
+                try (var h = pipeline.acquire()) { // the interrupted acquire consumed nothing
+                    assertEquals(0, h.stage());
+                }
+            }
+        });
+        var e = assertInstanceOf(PrefetchException.class, consumerGot.get());
+        assertInstanceOf(InterruptedException.class, e.getCause());
+        assertTrue(stillInterrupted.get(), "the interrupt status is kept");
+        loader.assertAllReleased();
+    }
+
+    @Test
     void closeWithLoadsWaitingForSlotsEndsEveryThread() {
         FakeLoader loader = new FakeLoader();
         var pipeline = PrefetchPipeline.start(new int[] {0, 1, 2, 3}, 4, loader);

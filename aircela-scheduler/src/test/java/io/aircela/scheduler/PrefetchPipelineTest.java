@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,6 +48,29 @@ class PrefetchPipelineTest {
             loader.assertLoaderThreadsGone();
         }
         assertTrue(loader.maxLiveSlots.get() <= depth + 1, "live slots " + loader.maxLiveSlots);
+    }
+
+    @RepeatedTest(10)
+    void staysInOrderAndBoundedForEveryDepthAndShortCycle() {
+        for (int depth = 1; depth <= 4; depth++) {
+            for (int length = 1; length <= 3; length++) {
+                int[] cycle = java.util.stream.IntStream.range(0, length).toArray();
+                FakeLoader loader = new FakeLoader();
+                int n = depth;
+                noHang(() -> {
+                    try (var pipeline = PrefetchPipeline.start(cycle, n, loader)) {
+                        for (int k = 0; k < 30; k++) {
+                            try (var h = pipeline.acquire()) {
+                                assertEquals(k % cycle.length, h.value().stage());
+                            }
+                        }
+                    }
+                });
+                assertTrue(loader.maxLiveSlots.get() <= depth + 1);
+                assertTrue(loader.maxConcurrent.get() <= depth);
+                loader.assertAllReleased();
+            }
+        }
     }
 
     @Test
