@@ -210,6 +210,7 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
                     throw failure;
                 }
                 slot.state = State.HELD;
+                // A fresh handle per stage (tiny next to a load) makes closing a stale one harmless.
                 return new StageHandle<>(this, cycle[i], slot.index, p, slot.value);
             }
         } finally {
