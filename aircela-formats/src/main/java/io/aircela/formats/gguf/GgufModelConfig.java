@@ -90,6 +90,9 @@ final class GgufModelConfig {
             if (l.index() >= blocks)
                 throw new ModelFormatException(file, l.tensors().getFirst().name(), l.tensors().getFirst().offset(),
                         "layer " + l.index() + " is beyond block_count " + blocks);
+        if (layers.size() != blocks)
+            throw bad("block_count", "says " + blocks + " blocks but the file has tensors for " + layers.size()
+                    + " (blk.N.* tensors missing)");
         int valueDim = md.contains(key("attention.value_length")) ? positive("attention.value_length", MAX_DIM) : headDim;
         checkLayerShapes(layers, dim, new int[]{heads * headDim, kvHeads * headDim, kvHeads * valueDim, heads * valueDim},
                 ffn);
