@@ -209,9 +209,10 @@ final class GgufBuilder {
         return this;
     }
 
-    /** Offset recorded by the last {@link #build()}: "header.tensor_count", "header.kv_count", "kv:KEY",
+    /** Offset recorded by the last {@link #build()} (building the header first if needed): "header.tensor_count", "header.kv_count", "kv:KEY",
      * "tensor:NAME" (start of the info), "data:NAME" (absolute data start), "data" (start of the data section). */
     long mark(String name) {
+        if (marks.isEmpty()) header();
         Long at = marks.get(name);
         if (at == null) throw new IllegalArgumentException("no mark " + name + " in " + marks.keySet());
         return at;
