@@ -278,10 +278,10 @@ final class GgufBuilder {
         o.u64(offset);
     }
 
-    /** Deterministic, tensor-specific bytes (so a test can tell tensors apart); never past the array. */
+    /** Deterministic, tensor-specific bytes that do not depend on where the tensor lies (so v1 and v3 agree). */
     private static void fill(byte[] file, long from, long n, int seed) {
         long to = Math.min(file.length, from + n);
-        for (long p = from; p < to; p++) file[(int) p] = (byte) (p * 31 + seed * 7 + 1);
+        for (long p = from; p < to; p++) file[(int) p] = (byte) ((p - from) * 31 + seed * 7 + 1);
     }
 
     Path write(Path file) {
