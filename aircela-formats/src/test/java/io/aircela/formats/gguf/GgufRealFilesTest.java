@@ -153,6 +153,20 @@ class GgufRealFilesTest {
         }
     }
 
+    @Test
+    void llama3VocabularyModelHasLargeTokenAndMergeArrays() {
+        try (GgufWeightSource s = GgufWeightSource.open(SharedTestData.require("models/synth/tiny-llama3vocab-q8_0.gguf"))) {
+            ModelConfig c = s.config().orElseThrow();
+            assertEquals(128256, c.vocabSize());
+            assertEquals(500000f, c.ropeBase());
+            assertEquals(16, c.headDim());
+            assertEquals(128000, c.bosId());
+            assertEquals(128001, c.eosId());
+            assertEquals(280147, s.metadata().strings("tokenizer.ggml.merges").orElseThrow().length);
+            assertEquals("llama-bpe", s.metadata().string("tokenizer.ggml.pre").orElseThrow());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"llama-spm", "llama-bpe", "qwen2", "gpt-2"})
     void vocabularyOnlyFilesHaveNoConfigButReadableMetadata(String name) {
