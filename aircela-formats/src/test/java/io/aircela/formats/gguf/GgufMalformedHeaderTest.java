@@ -190,6 +190,23 @@ class GgufMalformedHeaderTest {
     }
 
     @Test
+    void tensorCountBeyondTheReadersLimitInAFileBigEnoughToClaimIt() throws java.io.IOException {
+        // a sparse 1 GiB file could hold 2^24+1 minimal tensor infos; the claim is refused before any is read
+        Path file = file();
+        byte[] header = new GgufBuilder().tensorCount(GgufHeaderParser.MAX_TENSORS + 1).header();
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(header), 0);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]), 1L << 30);
+        }
+        ModelFormatException e = org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class,
+                () -> GgufWeightSource.open(file).close());
+        assertEquals("header.tensor_count", e.field());
+        assertEquals(8, e.offset());
+        assertMentions(e, "limit");
+    }
+
+    @Test
     void arrayLongerThanTheReadersLimitIsRefusedBeforeAllocating() {
         // a u8 array claims 2^24+1 elements and the file really has that many bytes: refused, not allocated as long[]
         int n = (1 << 24) + 1;
