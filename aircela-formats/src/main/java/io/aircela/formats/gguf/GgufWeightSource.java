@@ -29,6 +29,11 @@ import java.util.TreeMap;
  * any size work (mapping is not limited to 2 GiB).
  *
  * <p>Thread safety: every read method may be called from any thread until {@link #close()}.
+ *
+ * <p>The whole header is validated when the file is opened (every count and length against the bytes
+ * left, every tensor's range against the file), so a malformed file fails there with a
+ * {@link ModelFormatException}. A file that another process truncates while it is mapped is outside
+ * that promise: touching a vanished page of a mapping is a fault the JVM reports as an {@link InternalError}.
  */
 public final class GgufWeightSource implements WeightSource {
     private final Path path;
@@ -58,7 +63,7 @@ public final class GgufWeightSource implements WeightSource {
         for (TensorInfo t : tensors) names.put(t.name(), t);
         this.byName = names;
         this.layers = groupLayers(tensors);
-        this.config = tensors.isEmpty() ? null : GgufModelConfig.derive(path, metadata, byName, layers);
+        this.config = tensors.isEmpty() ? null : GgufModelConfig.derive(path, metadata, h.keyOffsets(), byName, layers);
     }
 
     /**
