@@ -14,8 +14,8 @@ import java.util.Set;
  *
  * <p>Value representation: every integer type is a {@link Long}; float32 a {@link Float}; float64 a
  * {@link Double}; bool a {@link Boolean}; string a {@link String}. Arrays are {@code long[]} (integers),
- * {@code float[]}, {@code double[]}, {@code boolean[]}, {@code String[]} or, for arrays of arrays
- * (which GGUF allows), {@code Object[]}. Array values are shared, not copied: callers must not modify them.
+ * {@code float[]}, {@code double[]}, {@code boolean[]} or {@code String[]} (the GGUF reader refuses
+ * arrays of arrays). Array values are shared, not copied: callers must not modify them.
  */
 public final class Metadata {
     private final Map<String, Object> values;
