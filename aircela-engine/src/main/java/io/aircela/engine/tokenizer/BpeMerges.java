@@ -16,8 +16,10 @@ import java.util.Map;
 final class BpeMerges {
     private static final long EMPTY = -1L;
 
+    private final Vocabulary vocab;
     private final int vocabSize;
-    private final Map<String, Integer> symbols;
+    /** Symbol ids of strings that are no token (tokens are looked up in the vocabulary). */
+    private final Map<String, Integer> extraIds = new HashMap<>();
     /** Strings of the symbol ids at or above vocabSize (merge parts or results that are no token). */
     private final List<String> extra = new ArrayList<>();
     private final long[] keys;
@@ -28,10 +30,10 @@ final class BpeMerges {
     /** Symbol id of each byte's byte-level char. */
     private final int[] byteSymbols = new int[256];
 
-    BpeMerges(String[] pieces, String[] merges) {
-        vocabSize = pieces.length;
-        symbols = HashMap.newHashMap(pieces.length + 16);
-        for (int i = 0; i < pieces.length; i++) symbols.put(pieces[i], i);
+    BpeMerges(Vocabulary vocab) {
+        this.vocab = vocab;
+        String[] merges = vocab.merges;
+        vocabSize = vocab.size();
         int capacity = Integer.highestOneBit(Math.max(16, merges.length * 2 - 1)) << 1;
         keys = new long[capacity];
         Arrays.fill(keys, EMPTY);
@@ -50,18 +52,14 @@ final class BpeMerges {
 
     /** The symbol id of a string, creating one if the string is new (construction only). */
     private int intern(String s) {
-        Integer id = symbols.get(s);
+        int token = vocab.idOf(s);
+        if (token >= 0) return token;
+        Integer id = extraIds.get(s);
         if (id != null) return id;
         int created = vocabSize + extra.size();
-        symbols.put(s, created);
+        extraIds.put(s, created);
         extra.add(s);
         return created;
-    }
-
-    /** The symbol id of a string, or -1. */
-    int symbolOf(String s) {
-        Integer id = symbols.get(s);
-        return id == null ? -1 : id;
     }
 
     /** The symbol of one input byte. */

@@ -17,7 +17,7 @@ final class BpeTokenizer extends VocabTokenizer {
 
     BpeTokenizer(Vocabulary vocab, Path file) {
         super(vocab, file);
-        this.merges = new BpeMerges(vocab.pieces, vocab.merges);
+        this.merges = new BpeMerges(vocab);
         this.splitter = new RegexSplitter(vocab.pre.regexes());
         this.ignoreMerges = vocab.pre.ignoreMerges();
     }
