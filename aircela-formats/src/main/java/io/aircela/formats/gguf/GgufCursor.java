@@ -110,7 +110,9 @@ final class GgufCursor {
         if (len > remaining())
             throw error(field, at, "string length " + len + " runs past the end of the file (" + remaining()
                     + " bytes left)");
-        if (len > Integer.MAX_VALUE - 16) throw error(field, at, "string length " + len + " is too large");
+        if (len > GgufHeaderParser.MAX_STRING_BYTES)
+            throw error(field, at, "string length " + len + " exceeds this reader's limit of "
+                    + GgufHeaderParser.MAX_STRING_BYTES + " bytes");
         byte[] bytes = data.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
         pos += len;
         return new String(bytes, StandardCharsets.UTF_8);

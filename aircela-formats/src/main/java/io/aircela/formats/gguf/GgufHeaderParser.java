@@ -7,6 +7,7 @@ import io.aircela.weights.TensorInfo;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -30,18 +31,27 @@ final class GgufHeaderParser {
     static final int MAGIC = 0x46554747; // "GGUF" little-endian
     static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
+    /**
+     * Limits far above any real model (the largest have ~10^5 tensors, ~10^6-entry vocabularies and
+     * chat templates of kilobytes) that keep a lying count in a many-gigabyte file from allocating
+     * gigabytes of heap before the lie is found: a u8 array becomes a long[], eight times its bytes.
+     */
+    static final long MAX_TENSORS = 1L << 24;
+    static final long MAX_ARRAY_LENGTH = 1L << 24;
+    static final long MAX_STRING_BYTES = 1L << 26;
 
     // value types
     private static final int T_U8 = 0, T_I8 = 1, T_U16 = 2, T_I16 = 3, T_U32 = 4, T_I32 = 5, T_F32 = 6, T_BOOL = 7,
             T_STRING = 8, T_ARRAY = 9, T_U64 = 10, T_I64 = 11, T_F64 = 12;
 
     /** The parsed header. */
-    record Header(int version, Map<String, Object> metadata, List<TensorInfo> tensors, long dataStart,
-                  int alignment) {
+    record Header(int version, Map<String, Object> metadata, Map<String, Long> keyOffsets, List<TensorInfo> tensors,
+                  long dataStart, int alignment) {
     }
 
     private final Path file;
     private final GgufCursor in;
+    private final Map<String, Long> keyOffsets = new LinkedHashMap<>();
     private boolean wide;
 
     GgufHeaderParser(Path file, MemorySegment data) {
@@ -76,23 +86,28 @@ final class GgufHeaderParser {
         if (tensorCount > in.remaining() / (countBytes + 4 + countBytes + 4 + 8))
             throw in.error("header.tensor_count", tensorCountAt, "tensor count " + tensorCount
                     + " cannot fit in the " + in.remaining() + " bytes left");
+        if (tensorCount > MAX_TENSORS)
+            throw in.error("header.tensor_count", tensorCountAt, "tensor count " + tensorCount
+                    + " exceeds this reader's limit of " + MAX_TENSORS);
 
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) readKv(metadata, i);
 
         int alignment = alignment(metadata);
-        List<TensorInfo> raw = new ArrayList<>((int) tensorCount);
+        // grow as entries are really read: the count is only a claim until then
+        List<TensorInfo> raw = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        long[] infoOffsets = new long[(int) tensorCount];
+        List<Long> infoOffsets = new ArrayList<>();
         for (int i = 0; i < tensorCount; i++) {
-            infoOffsets[i] = in.position();
+            long at = in.position();
             TensorInfo t = readTensorInfo(i);
-            if (!names.add(t.name())) throw in.error("tensor '" + t.name() + "'", infoOffsets[i], "duplicate tensor name");
+            if (!names.add(t.name())) throw in.error("tensor '" + t.name() + "'", at, "duplicate tensor name");
+            infoOffsets.add(at);
             raw.add(t);
         }
         long dataStart = alignUp(in.position(), alignment);
         List<TensorInfo> tensors = placeTensors(raw, infoOffsets, dataStart, alignment);
-        return new Header((int) version, metadata, tensors, dataStart, alignment);
+        return new Header((int) version, metadata, Map.copyOf(keyOffsets), tensors, dataStart, alignment);
     }
 
     private void readKv(Map<String, Object> metadata, long index) {
@@ -100,6 +115,7 @@ final class GgufHeaderParser {
         String key = in.string(wide, "metadata[" + index + "].key");
         if (key.isEmpty()) throw in.error("metadata[" + index + "].key", at, "empty metadata key");
         if (metadata.containsKey(key)) throw in.error(key, at, "duplicate metadata key");
+        keyOffsets.put(key, at);
         long typeAt = in.position();
         int type = (int) in.u32(key + " (type)");
         metadata.put(key, readValue(type, key, typeAt));
@@ -144,9 +160,11 @@ final class GgufHeaderParser {
             case T_ARRAY -> throw in.error(key, typeAt, "arrays of arrays are not supported");
             default -> throw in.error(key, typeAt, "unknown array element type " + elemType + " (known: 0-12)");
         };
-        if (n > in.remaining() / minSize || n > Integer.MAX_VALUE - 16)
+        if (n > in.remaining() / minSize)
             throw in.error(key, countAt, "array length " + n + " runs past the end of the file ("
                     + in.remaining() + " bytes left)");
+        if (n > MAX_ARRAY_LENGTH)
+            throw in.error(key, countAt, "array length " + n + " exceeds this reader's limit of " + MAX_ARRAY_LENGTH);
         int len = (int) n;
         switch (elemType) {
             case T_F32 -> {
@@ -180,11 +198,12 @@ final class GgufHeaderParser {
     private int alignment(Map<String, Object> metadata) {
         Object v = metadata.get("general.alignment");
         if (v == null) return DEFAULT_ALIGNMENT;
+        long at = keyOffsets.get("general.alignment");
         if (!(v instanceof Long a))
-            throw new ModelFormatException(file, "general.alignment", -1, "must be an unsigned integer, found "
+            throw new ModelFormatException(file, "general.alignment", at, "must be an unsigned integer, found "
                     + GgufWeightSource.describe(v));
         if (a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1)
-            throw new ModelFormatException(file, "general.alignment", -1, "alignment " + a
+            throw new ModelFormatException(file, "general.alignment", at, "alignment " + a
                     + " is not a power of two between 1 and 2^30");
         return (int) (long) a;
     }
@@ -200,14 +219,17 @@ final class GgufHeaderParser {
             throw in.error(field, dimsAt, "rank " + nDims + " is not between 1 and " + MAX_DIMS);
         long[] shape = new long[(int) nDims];
         long elements = 1;
+        long nonZero = 1; // a zero dimension must not hide an overflow that TensorInfo.rows() would hit
         for (int d = 0; d < nDims; d++) {
             long dimAt = in.position();
             shape[d] = in.count(wide, field + " dim " + d);
             try {
-                elements = Math.multiplyExact(elements, shape[d]);
+                nonZero = Math.multiplyExact(nonZero, Math.max(1, shape[d]));
             } catch (ArithmeticException e) {
-                throw in.error(field, dimAt, "dimensions overflow: their product exceeds 2^63");
+                throw in.error(field, dimAt, "dimensions " + Arrays.toString(Arrays.copyOf(shape, d + 1))
+                        + " overflow: their product exceeds 2^63");
             }
+            elements *= shape[d];
         }
         long typeAt = in.position();
         long typeId = in.u32(field + " type");
@@ -229,29 +251,36 @@ final class GgufHeaderParser {
     }
 
     /** Turns relative offsets into absolute ones and checks alignment, bounds and overlaps. */
-    private List<TensorInfo> placeTensors(List<TensorInfo> raw, long[] infoOffsets, long dataStart, int alignment) {
+    private List<TensorInfo> placeTensors(List<TensorInfo> raw, List<Long> infoOffsets, long dataStart, int alignment) {
         List<TensorInfo> placed = new ArrayList<>(raw.size());
         for (int i = 0; i < raw.size(); i++) {
             TensorInfo t = raw.get(i);
             String field = "tensor '" + t.name() + "'";
             if (t.offset() % alignment != 0)
-                throw in.error(field, infoOffsets[i], "data offset " + t.offset() + " is not a multiple of the alignment "
+                throw in.error(field, infoOffsets.get(i), "data offset " + t.offset() + " is not a multiple of the alignment "
                         + alignment);
             long start = dataStart + t.offset();
             if (start < 0 || start > in.size() || t.byteSize() > in.size() - start)
-                throw in.error(field, infoOffsets[i], "tensor data [" + start + ", " + (start + t.byteSize())
+                throw in.error(field, infoOffsets.get(i), "tensor data [" + start + ", " + (start + t.byteSize())
                         + ") lies past the end of the file (" + in.size() + " bytes); the file is truncated");
             placed.add(new TensorInfo(t.name(), t.type(), t.shape(), start, t.byteSize(), t.layer()));
         }
+        checkOverlaps(placed);
+        return placed;
+    }
+
+    /** Compares each tensor with the furthest-reaching earlier one, so a short or empty neighbour hides nothing. */
+    private void checkOverlaps(List<TensorInfo> placed) {
         List<TensorInfo> byOffset = new ArrayList<>(placed);
         byOffset.sort(Comparator.comparingLong(TensorInfo::offset));
-        for (int i = 1; i < byOffset.size(); i++) {
-            TensorInfo prev = byOffset.get(i - 1), cur = byOffset.get(i);
-            if (cur.byteSize() > 0 && prev.byteSize() > 0 && cur.offset() < prev.end())
-                throw in.error("tensor '" + cur.name() + "'", cur.offset(), "data overlaps tensor '" + prev.name()
-                        + "' (which ends at byte " + prev.end() + ")");
+        TensorInfo reach = null;
+        for (TensorInfo cur : byOffset) {
+            if (cur.byteSize() == 0) continue;
+            if (reach != null && cur.offset() < reach.end())
+                throw in.error("tensor '" + cur.name() + "'", cur.offset(), "data overlaps tensor '" + reach.name()
+                        + "' (which ends at byte " + reach.end() + ")");
+            if (reach == null || cur.end() > reach.end()) reach = cur;
         }
-        return placed;
     }
 
     /** {@code N} of {@code blk.N.*}, or -1. */

@@ -25,18 +25,25 @@ final class GgufModelConfig {
 
     private final Path file;
     private final Metadata md;
+    private final Map<String, Long> keyOffsets;
     private final String arch;
 
-    private GgufModelConfig(Path file, Metadata md, String arch) {
+    private GgufModelConfig(Path file, Metadata md, Map<String, Long> keyOffsets, String arch) {
         this.file = file;
         this.md = md;
+        this.keyOffsets = keyOffsets;
         this.arch = arch;
     }
 
-    static ModelConfig derive(Path file, Metadata md, Map<String, TensorInfo> tensors, List<LayerInfo> layers) {
+    /**
+     * @param keyOffsets where each metadata key's entry starts in the file, for error messages
+     */
+    static ModelConfig derive(Path file, Metadata md, Map<String, Long> keyOffsets, Map<String, TensorInfo> tensors,
+                              List<LayerInfo> layers) {
         String arch = md.string("general.architecture").orElseThrow(() -> new ModelFormatException(file,
-                "general.architecture", -1, "missing or not a string; every GGUF model file names its architecture"));
-        return new GgufModelConfig(file, md, arch).derive(tensors, layers);
+                "general.architecture", keyOffsets.getOrDefault("general.architecture", -1L),
+                "missing or not a string; every GGUF model file names its architecture"));
+        return new GgufModelConfig(file, md, keyOffsets, arch).derive(tensors, layers);
     }
 
     private ModelConfig derive(Map<String, TensorInfo> tensors, List<LayerInfo> layers) {
@@ -77,12 +84,20 @@ final class GgufModelConfig {
                     + vocab + " rows");
         int tokens = md.arrayLength("tokenizer.ggml.tokens");
         if (tokens >= 0 && tokens != vocab)
-            throw new ModelFormatException(file, "tokenizer.ggml.tokens", -1, "has " + tokens
+            throw new ModelFormatException(file, "tokenizer.ggml.tokens", at("tokenizer.ggml.tokens"), "has " + tokens
                     + " tokens but token_embd.weight has " + vocab + " rows");
         for (LayerInfo l : layers)
             if (l.index() >= blocks)
                 throw new ModelFormatException(file, l.tensors().getFirst().name(), l.tensors().getFirst().offset(),
                         "layer " + l.index() + " is beyond block_count " + blocks);
+        if (layers.size() != blocks)
+            throw bad("block_count", "says " + blocks + " blocks but the file has tensors for " + layers.size()
+                    + " (blk.N.* tensors missing)");
+        int valueDim = md.contains(key("attention.value_length")) ? positive("attention.value_length", MAX_DIM) : headDim;
+        checkLayerShapes(layers, dim, new int[]{heads * headDim, kvHeads * headDim, kvHeads * valueDim, heads * valueDim},
+                ffn);
+        TensorInfo output = tensors.get("output.weight");
+        if (output != null) expectShape(output, dim, vocab);
         int bos = tokenId("tokenizer.ggml.bos_token_id", vocab);
         int eos = tokenId("tokenizer.ggml.eos_token_id", vocab);
         boolean tied = !tensors.containsKey("output.weight");
@@ -99,16 +114,44 @@ final class GgufModelConfig {
     }
 
     private ModelFormatException bad(String suffix, String problem) {
-        return new ModelFormatException(file, key(suffix), -1, problem);
+        return new ModelFormatException(file, key(suffix), at(key(suffix)), problem);
+    }
+
+    /** Offset of a key's entry, or -1 when the key is absent. */
+    private long at(String fullKey) {
+        return keyOffsets.getOrDefault(fullKey, -1L);
+    }
+
+    /**
+     * The shapes a block's projections must have, when present (ggml order: [in, out]).
+     * {@code qkvoDims}: widths of q, k, v outputs and of the attention output's input.
+     */
+    private void checkLayerShapes(List<LayerInfo> layers, int dim, int[] qkvoDims, int ffn) {
+        for (LayerInfo l : layers) {
+            expectShape(l.tensor("attn_q.weight"), dim, qkvoDims[0]);
+            expectShape(l.tensor("attn_k.weight"), dim, qkvoDims[1]);
+            expectShape(l.tensor("attn_v.weight"), dim, qkvoDims[2]);
+            expectShape(l.tensor("attn_output.weight"), qkvoDims[3], dim);
+            expectShape(l.tensor("ffn_gate.weight"), dim, ffn);
+            expectShape(l.tensor("ffn_up.weight"), dim, ffn);
+            expectShape(l.tensor("ffn_down.weight"), ffn, dim);
+            expectShape(l.tensor("attn_norm.weight"), dim);
+        }
+    }
+
+    private void expectShape(TensorInfo t, long... shape) {
+        if (t != null && !java.util.Arrays.equals(t.shape(), shape))
+            throw new ModelFormatException(file, t.name(), t.offset(), "shape " + java.util.Arrays.toString(t.shape())
+                    + " does not match the metadata's " + java.util.Arrays.toString(shape) + " (" + arch + ".* keys)");
     }
 
     private int positive(String suffix, long max) {
         String k = key(suffix);
         Object v = md.get(k).orElse(null);
-        if (v == null) throw new ModelFormatException(file, k, -1, "missing; needed to run a " + arch + " model");
+        if (v == null) throw new ModelFormatException(file, k, at(k), "missing; needed to run a " + arch + " model");
         if (!(v instanceof Long n))
-            throw new ModelFormatException(file, k, -1, "must be an integer, found " + GgufWeightSource.describe(v));
-        if (n <= 0 || n > max) throw new ModelFormatException(file, k, -1, "value " + n + " is not in 1.." + max);
+            throw new ModelFormatException(file, k, at(k), "must be an integer, found " + GgufWeightSource.describe(v));
+        if (n <= 0 || n > max) throw new ModelFormatException(file, k, at(k), "value " + n + " is not in 1.." + max);
         return (int) (long) n;
     }
 
@@ -116,7 +159,7 @@ final class GgufModelConfig {
         String k = key(suffix);
         if (!md.contains(k)) return dflt;
         OptionalDouble v = md.number(k);
-        if (v.isEmpty()) throw new ModelFormatException(file, k, -1, "must be a number, found "
+        if (v.isEmpty()) throw new ModelFormatException(file, k, at(k), "must be a number, found "
                 + GgufWeightSource.describe(md.get(k).orElse(null)));
         return v.getAsDouble();
     }
@@ -124,10 +167,10 @@ final class GgufModelConfig {
     private int tokenId(String k, int vocab) {
         if (!md.contains(k)) return -1;
         OptionalLong v = md.integer(k);
-        if (v.isEmpty()) throw new ModelFormatException(file, k, -1, "must be an integer, found "
+        if (v.isEmpty()) throw new ModelFormatException(file, k, at(k), "must be an integer, found "
                 + GgufWeightSource.describe(md.get(k).orElse(null)));
         if (v.getAsLong() < 0 || v.getAsLong() >= vocab)
-            throw new ModelFormatException(file, k, -1, "token id " + v.getAsLong() + " is outside the vocabulary of "
+            throw new ModelFormatException(file, k, at(k), "token id " + v.getAsLong() + " is outside the vocabulary of "
                     + vocab);
         return (int) v.getAsLong();
     }

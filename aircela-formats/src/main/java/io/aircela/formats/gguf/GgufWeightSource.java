@@ -58,7 +58,7 @@ public final class GgufWeightSource implements WeightSource {
         for (TensorInfo t : tensors) names.put(t.name(), t);
         this.byName = names;
         this.layers = groupLayers(tensors);
-        this.config = tensors.isEmpty() ? null : GgufModelConfig.derive(path, metadata, byName, layers);
+        this.config = tensors.isEmpty() ? null : GgufModelConfig.derive(path, metadata, h.keyOffsets(), byName, layers);
     }
 
     /**
