@@ -45,6 +45,9 @@ import java.util.TreeMap;
  * <p>Thread safety: every read method may be called from any thread until {@link #close()}.
  */
 public final class HfWeightSource implements WeightSource {
+    /** Across all shards; bounds memory for a hostile index of many shards. */
+    private static final int MAX_TENSORS = 1 << 20;
+
     private record Located(TensorInfo info, String storedName, SafetensorsFile file, long fileOffset) {
     }
 
@@ -122,6 +125,8 @@ public final class HfWeightSource implements WeightSource {
                     throw new ModelFormatException(f.path, e.name(), e.begin(), "duplicate tensor: " + previous.storedName()
                             + " in " + previous.file().path + " is also " + name);
                 checkIndexed(folder, f, e);
+                if (tensors.size() == MAX_TENSORS)
+                    throw new ModelFormatException(f.path, e.name(), e.begin(), "more than " + MAX_TENSORS + " tensors");
                 tensors.add(t);
             }
             base += f.mapping.byteSize();

@@ -38,6 +38,8 @@ import java.util.Set;
 final class SafetensorsFile implements AutoCloseable {
     private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int MAX_RANK = 4;
+    /** More tensors than any real checkpoint's shard holds; bounds what a hostile header can make us allocate. */
+    static final int MAX_TENSORS = 1 << 17;
     /** dtypes safetensors defines that AirCELA does not read: a typed "unsupported", not "malformed". */
     private static final Set<String> KNOWN_UNSUPPORTED = Set.of("BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64",
             "I64", "F64", "C64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "E8M0", "F4", "F6_E2M3", "F6_E3M2");
@@ -119,6 +121,8 @@ final class SafetensorsFile implements AutoCloseable {
                 p.nextToken();
                 JsonNode value = p.readValueAsTree();
                 if (name.equals("__metadata__")) readMetadata(path, value, at, metadata);
+                else if (entries.size() == MAX_TENSORS)
+                    throw new ModelFormatException(path, name, at, "more than " + MAX_TENSORS + " tensors in one file");
                 else entries.add(entry(path, name, value, at, dataLength, dataStart));
             }
             HfJson.expectEnd(path, "header", p, 8);

@@ -163,6 +163,15 @@ class SafetensorsMalformedTest {
     }
 
     @Test
+    void tooManyTensors() {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i <= SafetensorsFile.MAX_TENSORS; i++)
+            sb.append("\"t").append(i).append("\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},");
+        sb.setCharAt(sb.length() - 1, '}');
+        broken(sb.toString(), new byte[0], "t" + SafetensorsFile.MAX_TENSORS, "more than 131072 tensors");
+    }
+
+    @Test
     void metadataMustBeStrings() {
         broken("{\"__metadata__\":{\"format\":1}}", new byte[0], "__metadata__.format", "expected a string");
         broken("{\"__metadata__\":[]}", new byte[0], "__metadata__", "expected an object of strings");
