@@ -61,7 +61,6 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (top < 1) throw new ParameterException(spec.commandLine(), "--top must be at least 1, was " + top);
-        engine.engineOptions();
         try (AirCela ai = engine.open()) {
             Tokenizer tok = ai.tokenizer();
             int[] ids = input.tokens != null ? input.tokens : tok.encode(input.text, true, special);
