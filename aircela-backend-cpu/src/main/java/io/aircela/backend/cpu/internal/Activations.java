@@ -29,6 +29,8 @@ public final class Activations {
     public float[] x = new float[0];
     /** Converted activations: fp16-rounded values or Q8 integers stored as floats, {@code (n, cols)}. */
     public float[] q = new float[0];
+    /** The same Q8 integers as bytes (vector kernels reinterpret 4 of them as one int lane), {@code (n, cols)}. */
+    public byte[] qb = new byte[0];
     /** Q8 block scales (fp16 values), {@code (n, cols / 32)}. */
     public float[] d = new float[0];
     /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
@@ -42,6 +44,7 @@ public final class Activations {
         if (x.length < size) {
             x = new float[size];
             q = new float[size];
+            qb = new byte[size];
         }
         int blocks = size / BLOCK + 1;
         if (d.length < blocks) {
@@ -84,6 +87,7 @@ public final class Activations {
         for (int j = 0; j < BLOCK; j++) {
             float v = (float) Math.rint(x[o + j] * id);
             q[o + j] = v;
+            qb[o + j] = (byte) v;
             sum += (int) v;
         }
         d[b] = half(dd);
