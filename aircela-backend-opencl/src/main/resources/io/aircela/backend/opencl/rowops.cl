@@ -35,15 +35,15 @@ __kernel void softmax(__global float *x, int dim) {
 
 // Rotary embedding in place on x (n, heads * headDim), work-item (pair j, head, row). The angle of pair j is
 // pos * thetaScale^j, multiplied up step by step in float as ggml (and the CPU backend) do.
-__kernel void rope(__global float *x, int heads, int headDim, int half, int startPos, float thetaScale, int neox) {
+__kernel void rope(__global float *x, int heads, int headDim, int pairs, int startPos, float thetaScale, int neox) {
     int j = get_global_id(0), h = get_global_id(1), r = get_global_id(2);
-    if (j >= half) return;
+    if (j >= pairs) return;
     float theta = (float) (startPos + r);
     for (int k = 0; k < j; k++) theta *= thetaScale;
     float c = cos(theta), s = sin(theta);
     size_t o = ((size_t) r * heads + h) * headDim;
     size_t i0 = neox ? o + j : o + 2 * j;
-    size_t i1 = neox ? o + j + half : i0 + 1;
+    size_t i1 = neox ? o + j + pairs : i0 + 1;
     float x0 = x[i0], x1 = x[i1];
     x[i0] = x0 * c - x1 * s;
     x[i1] = x0 * s + x1 * c;
