@@ -136,6 +136,11 @@ public final class OpenClBackend implements ComputeBackend {
         return Math.max(0, memoryLimit - deviceBytes.get());
     }
 
+    /** Bytes of device memory this backend's buffers (weights, activations, KV, scratch) hold now. */
+    public long deviceMemoryInUse() {
+        return deviceBytes.get();
+    }
+
     /** Largest single buffer the device allows. */
     public long maxBufferBytes() {
         return device.maxAllocation();
