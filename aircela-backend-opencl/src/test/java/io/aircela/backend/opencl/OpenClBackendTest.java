@@ -60,7 +60,10 @@ class OpenClBackendTest {
         assertTrue(backend.deviceDescription().length() > 3);
     }
 
-    /** A child JVM whose ICD loader sees an empty vendor folder: score 0 with the reason, no exception. */
+    /**
+     * A child JVM whose ICD loader sees an empty vendor folder: the probe scores 0 with the reason and does not
+     * throw; create (what {@code --backend opencl} does) fails with a one-line {@link BackendException}.
+     */
     @Test
     void withoutAnyPlatformTheProbeSaysSoAndDoesNotThrow(@TempDir Path emptyVendors) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -73,6 +76,8 @@ class OpenClBackendTest {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("PROBE 0|"), out);
         assertTrue(out.contains("no OpenCL platform"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("CREATE BackendException: the opencl backend cannot run here: no "
+                + "OpenCL platform")), "create fails with a one-line message: " + out);
     }
 
     /** Q5_0 has no kernel: upload decodes it on the host to F32, and MatMul then matches the dequantizer. */
