@@ -79,7 +79,7 @@ final class KernelOps {
                 throw new IllegalArgumentException("row id " + id + " is outside the table's 0.." + (tableRows - 1));
         ClBuffer out = f32(g.out(), (long) g.ids().length * g.cols(), "GetRows out");
         if (g.ids().length == 0) return;
-        ids = backend.scratch(ids, g.ids().length);
+        ids = backend.scratch(ids, g.ids().length); // 4-byte elements: the kernel reads them as int
         CL.clEnqueueWriteBuffer(queue, ids.mem(), true, 0, (long) g.ids().length * Sizeof.cl_int, Pointer.to(g.ids()), 0,
                 null, null);
         int unit = WeightFormats.unitSize(table.type());
