@@ -4,7 +4,6 @@ import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
-import static io.aircela.formats.quant.QuantBlocks.QK_K;
 import static io.aircela.formats.quant.QuantBlocks.half;
 import static io.aircela.formats.quant.QuantBlocks.i8;
 import static io.aircela.formats.quant.QuantBlocks.u8;
