@@ -1,8 +1,7 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
 import io.aircela.quant.Fp16;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -11,41 +10,35 @@ import java.lang.foreign.MemorySegment;
  * <pre>{@code ggml_bf16_t x; // uint16_t bits: 1 sign, 8 exponent, 7 mantissa; 2 bytes per weight}</pre>
  * Exact: {@code float = bits << 16}, as ggml's {@code ggml_bf16_to_fp32}. Stateless and thread-safe.
  */
-public final class BF16Dequantizer implements Dequantizer, DequantizerProvider {
+public final class BF16Dequantizer extends BlockDequantizer {
 
-    @Override
-    public String typeName() {
-        return "BF16";
+    public BF16Dequantizer() {
+        super(QuantType.BF16);
     }
 
-    @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return 1;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return 2;
-    }
-
+    /** The loop over single-weight blocks lives in this final class, so {@link #dequantizeBlock} inlines. */
     @Override
     public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < count; i++)
-            dst[dstOffset + i] = Fp16.bf16ToFloat(src.get(QuantBlocks.HALF, srcOffset + 2L * i));
+        check(src, srcOffset, dst, dstOffset, count);
+        for (int i = 0; i < count; i++) dequantizeBlock(src, srcOffset + 2L * i, dst, dstOffset + i);
+    }
+
+    /** As {@link #dequantize}: the per-weight call stays inside this final class. */
+    @Override
+    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
+        check(src, srcOffset, x, xOffset, count);
+        float sum = 0f;
+        for (int i = 0; i < count; i++) sum = dotBlock(src, srcOffset + 2L * i, x, xOffset + i, sum);
+        return sum;
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < count; i++)
-            sum += Fp16.bf16ToFloat(src.get(QuantBlocks.HALF, srcOffset + 2L * i)) * x[xOffset + i];
-        return sum;
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        dst[y] = Fp16.bf16ToFloat(src.get(QuantBlocks.HALF, b));
+    }
+
+    @Override
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        return sum + Fp16.bf16ToFloat(src.get(QuantBlocks.HALF, b)) * x[xi];
     }
 }

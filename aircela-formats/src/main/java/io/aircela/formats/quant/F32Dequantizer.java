@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,40 +11,37 @@ import java.nio.ByteOrder;
  * <pre>{@code float x; // 4 bytes per weight}</pre>
  * Exact: dequantizing returns the stored floats bit for bit. Stateless and thread-safe.
  */
-public final class F32Dequantizer implements Dequantizer, DequantizerProvider {
+public final class F32Dequantizer extends BlockDequantizer {
     static final ValueLayout.OfFloat LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    @Override
-    public String typeName() {
-        return "F32";
+    public F32Dequantizer() {
+        super(QuantType.F32);
     }
 
-    @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return 1;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return 4;
-    }
-
+    /** One bulk copy rather than a call per weight. */
     @Override
     public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
+        check(src, srcOffset, dst, dstOffset, count);
         MemorySegment.copy(src, LAYOUT, srcOffset, dst, dstOffset, count);
     }
 
+    /** The loop over single-weight blocks lives in this final class, so {@link #dotBlock} inlines. */
     @Override
     public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
+        check(src, srcOffset, x, xOffset, count);
         float sum = 0f;
-        for (int i = 0; i < count; i++) sum += src.get(LAYOUT, srcOffset + 4L * i) * x[xOffset + i];
+        for (int i = 0; i < count; i++) sum = dotBlock(src, srcOffset + 4L * i, x, xOffset + i, sum);
         return sum;
+    }
+
+    /** Unused by {@link #dequantize} (a bulk copy); the one-weight form for completeness. */
+    @Override
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        dst[y] = src.get(LAYOUT, b);
+    }
+
+    @Override
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        return sum + src.get(LAYOUT, b) * x[xi];
     }
 }

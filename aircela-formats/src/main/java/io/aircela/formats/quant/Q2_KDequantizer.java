@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -25,78 +24,50 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q2_K}. Stateless and thread-safe.
  */
-public final class Q2_KDequantizer implements Dequantizer, DequantizerProvider {
-    private static final int BYTES = 84;
+public final class Q2_KDequantizer extends BlockDequantizer {
     private static final int QS = 16;
     private static final int D = 80;
 
-    @Override
-    public String typeName() {
-        return "Q2_K";
+    public Q2_KDequantizer() {
+        super(QuantType.Q2_K);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK_K;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b + D);
-            float min = half(src, b + D + 2);
-            int y = dstOffset + i * QK_K;
-            int is = 0;
-            for (int n = 0; n < QK_K; n += 128) {
-                long q = b + QS + n / 4;
-                for (int shift = 0; shift < 8; shift += 2) {
-                    for (int half = 0; half < 32; half += 16) {
-                        int sc = u8(src, b + is++);
-                        float dl = d * (sc & 0xF);
-                        float ml = min * (sc >>> 4);
-                        for (int l = half; l < half + 16; l++) dst[y++] = dl * ((u8(src, q + l) >>> shift) & 3) - ml;
-                    }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b + D);
+        float min = half(src, b + D + 2);
+        int is = 0;
+        for (int n = 0; n < QK_K; n += 128) {
+            long q = b + QS + n / 4;
+            for (int shift = 0; shift < 8; shift += 2) {
+                for (int half = 0; half < 32; half += 16) {
+                    int sc = u8(src, b + is++);
+                    float dl = d * (sc & 0xF);
+                    float ml = min * (sc >>> 4);
+                    for (int l = half; l < half + 16; l++) dst[y++] = dl * ((u8(src, q + l) >>> shift) & 3) - ml;
                 }
             }
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b + D);
-            float min = half(src, b + D + 2);
-            int xi = xOffset + i * QK_K;
-            int is = 0;
-            for (int n = 0; n < QK_K; n += 128) {
-                long q = b + QS + n / 4;
-                for (int shift = 0; shift < 8; shift += 2) {
-                    for (int half = 0; half < 32; half += 16) {
-                        int sc = u8(src, b + is++);
-                        // sum((dl*q - ml) * x) = dl*sum(q*x) - ml*sum(x) over the 16 weights
-                        float sqx = 0f;
-                        float sx = 0f;
-                        for (int l = half; l < half + 16; l++, xi++) {
-                            sqx += ((u8(src, q + l) >>> shift) & 3) * x[xi];
-                            sx += x[xi];
-                        }
-                        sum += d * (sc & 0xF) * sqx - min * (sc >>> 4) * sx;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        float d = half(src, b + D);
+        float min = half(src, b + D + 2);
+        int is = 0;
+        for (int n = 0; n < QK_K; n += 128) {
+            long q = b + QS + n / 4;
+            for (int shift = 0; shift < 8; shift += 2) {
+                for (int half = 0; half < 32; half += 16) {
+                    int sc = u8(src, b + is++);
+                    // sum((dl*q - ml) * x) = dl*sum(q*x) - ml*sum(x) over the 16 weights
+                    float sqx = 0f;
+                    float sx = 0f;
+                    for (int l = half; l < half + 16; l++, xi++) {
+                        sqx += ((u8(src, q + l) >>> shift) & 3) * x[xi];
+                        sx += x[xi];
                     }
+                    sum += d * (sc & 0xF) * sqx - min * (sc >>> 4) * sx;
                 }
             }
         }

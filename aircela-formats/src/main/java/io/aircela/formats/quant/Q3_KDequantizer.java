@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -26,30 +25,13 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q3_K}. Stateless and thread-safe.
  */
-public final class Q3_KDequantizer implements Dequantizer, DequantizerProvider {
-    private static final int BYTES = 110;
+public final class Q3_KDequantizer extends BlockDequantizer {
     private static final int QS = 32;
     private static final int SCALES = 96;
     private static final int D = 108;
 
-    @Override
-    public String typeName() {
-        return "Q3_K";
-    }
-
-    @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK_K;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
+    public Q3_KDequantizer() {
+        super(QuantType.Q3_K);
     }
 
     /** Signed scale of sub-block {@code j} (0..15) of the block at {@code b}: -32..31. */
@@ -60,23 +42,18 @@ public final class Q3_KDequantizer implements Dequantizer, DequantizerProvider {
     }
 
     @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float dAll = half(src, b + D);
-            int y = dstOffset + i * QK_K;
-            int is = 0;
-            int m = 1;
-            for (int n = 0; n < QK_K; n += 128) {
-                long q = b + QS + n / 4;
-                for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
-                    for (int half = 0; half < 32; half += 16) {
-                        float dl = dAll * scale(src, b, is++);
-                        for (int l = half; l < half + 16; l++) {
-                            int v = ((u8(src, q + l) >>> shift) & 3) - ((u8(src, b + l) & m) != 0 ? 0 : 4);
-                            dst[y++] = dl * v;
-                        }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float dAll = half(src, b + D);
+        int is = 0;
+        int m = 1;
+        for (int n = 0; n < QK_K; n += 128) {
+            long q = b + QS + n / 4;
+            for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
+                for (int half = 0; half < 32; half += 16) {
+                    float dl = dAll * scale(src, b, is++);
+                    for (int l = half; l < half + 16; l++) {
+                        int v = ((u8(src, q + l) >>> shift) & 3) - ((u8(src, b + l) & m) != 0 ? 0 : 4);
+                        dst[y++] = dl * v;
                     }
                 }
             }
@@ -84,26 +61,20 @@ public final class Q3_KDequantizer implements Dequantizer, DequantizerProvider {
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float dAll = half(src, b + D);
-            int xi = xOffset + i * QK_K;
-            int is = 0;
-            int m = 1;
-            for (int n = 0; n < QK_K; n += 128) {
-                long q = b + QS + n / 4;
-                for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
-                    for (int half = 0; half < 32; half += 16) {
-                        float s = 0f;
-                        for (int l = half; l < half + 16; l++) {
-                            int v = ((u8(src, q + l) >>> shift) & 3) - ((u8(src, b + l) & m) != 0 ? 0 : 4);
-                            s += v * x[xi++];
-                        }
-                        sum += dAll * scale(src, b, is++) * s;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        float dAll = half(src, b + D);
+        int is = 0;
+        int m = 1;
+        for (int n = 0; n < QK_K; n += 128) {
+            long q = b + QS + n / 4;
+            for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
+                for (int half = 0; half < 32; half += 16) {
+                    float s = 0f;
+                    for (int l = half; l < half + 16; l++) {
+                        int v = ((u8(src, q + l) >>> shift) & 3) - ((u8(src, b + l) & m) != 0 ? 0 : 4);
+                        s += v * x[xi++];
                     }
+                    sum += dAll * scale(src, b, is++) * s;
                 }
             }
         }

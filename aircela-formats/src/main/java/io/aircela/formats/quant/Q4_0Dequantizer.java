@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -20,59 +19,30 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q4_0}. Stateless and thread-safe.
  */
-public final class Q4_0Dequantizer implements Dequantizer, DequantizerProvider {
+public final class Q4_0Dequantizer extends BlockDequantizer {
     private static final int QK = 32;
-    private static final int BYTES = 18;
 
-    @Override
-    public String typeName() {
-        return "Q4_0";
+    public Q4_0Dequantizer() {
+        super(QuantType.Q4_0);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            int y = dstOffset + i * QK;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 2 + j);
-                dst[y + j] = ((q & 0x0F) - 8) * d;
-                dst[y + j + QK / 2] = ((q >>> 4) - 8) * d;
-            }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 2 + j);
+            dst[y + j] = ((q & 0x0F) - 8) * d;
+            dst[y + j + QK / 2] = ((q >>> 4) - 8) * d;
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            int xi = xOffset + i * QK;
-            float s = 0f;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 2 + j);
-                s += ((q & 0x0F) - 8) * x[xi + j] + ((q >>> 4) - 8) * x[xi + j + QK / 2];
-            }
-            sum += s * half(src, b);
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        float s = 0f;
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 2 + j);
+            s += ((q & 0x0F) - 8) * x[xi + j] + ((q >>> 4) - 8) * x[xi + j + QK / 2];
         }
-        return sum;
+        return sum + s * half(src, b);
     }
 }

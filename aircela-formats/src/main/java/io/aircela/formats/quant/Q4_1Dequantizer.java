@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -22,65 +21,36 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * Bit-exact with ggml's {@code dequantize_row_q4_1} (multiply, then add: no fused multiply-add).
  * Stateless and thread-safe.
  */
-public final class Q4_1Dequantizer implements Dequantizer, DequantizerProvider {
+public final class Q4_1Dequantizer extends BlockDequantizer {
     private static final int QK = 32;
-    private static final int BYTES = 20;
 
-    @Override
-    public String typeName() {
-        return "Q4_1";
+    public Q4_1Dequantizer() {
+        super(QuantType.Q4_1);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            float m = half(src, b + 2);
-            int y = dstOffset + i * QK;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 4 + j);
-                dst[y + j] = (q & 0x0F) * d + m;
-                dst[y + j + QK / 2] = (q >>> 4) * d + m;
-            }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        float m = half(src, b + 2);
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 4 + j);
+            dst[y + j] = (q & 0x0F) * d + m;
+            dst[y + j + QK / 2] = (q >>> 4) * d + m;
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            int xi = xOffset + i * QK;
-            // sum((q*d + m) * x) = d * sum(q*x) + m * sum(x)
-            float sqx = 0f;
-            float sx = 0f;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 4 + j);
-                float x0 = x[xi + j];
-                float x1 = x[xi + j + QK / 2];
-                sqx += (q & 0x0F) * x0 + (q >>> 4) * x1;
-                sx += x0 + x1;
-            }
-            sum += half(src, b) * sqx + half(src, b + 2) * sx;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        // sum((q*d + m) * x) = d * sum(q*x) + m * sum(x)
+        float sqx = 0f;
+        float sx = 0f;
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 4 + j);
+            float x0 = x[xi + j];
+            float x1 = x[xi + j + QK / 2];
+            sqx += (q & 0x0F) * x0 + (q >>> 4) * x1;
+            sx += x0 + x1;
         }
-        return sum;
+        return sum + (half(src, b) * sqx + half(src, b + 2) * sx); // the two terms add up before they join the running sum
     }
 }

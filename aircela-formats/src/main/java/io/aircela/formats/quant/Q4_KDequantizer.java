@@ -1,11 +1,9 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
-import static io.aircela.formats.quant.QuantBlocks.QK_K;
 import static io.aircela.formats.quant.QuantBlocks.half;
 import static io.aircela.formats.quant.QuantBlocks.minK4;
 import static io.aircela.formats.quant.QuantBlocks.scaleK4;
@@ -26,78 +24,50 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q4_K}. Stateless and thread-safe.
  */
-public final class Q4_KDequantizer implements Dequantizer, DequantizerProvider {
-    private static final int BYTES = 144;
+public final class Q4_KDequantizer extends BlockDequantizer {
     private static final int SCALES = 4;
     private static final int QS = 16;
 
-    @Override
-    public String typeName() {
-        return "Q4_K";
+    public Q4_KDequantizer() {
+        super(QuantType.Q4_K);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK_K;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            float min = half(src, b + 2);
-            int y = dstOffset + i * QK_K;
-            for (int is = 0; is < 8; is += 2) {
-                long q = b + QS + 16L * is;
-                float d1 = d * scaleK4(src, b + SCALES, is);
-                float m1 = min * minK4(src, b + SCALES, is);
-                float d2 = d * scaleK4(src, b + SCALES, is + 1);
-                float m2 = min * minK4(src, b + SCALES, is + 1);
-                for (int l = 0; l < 32; l++) dst[y + l] = d1 * (u8(src, q + l) & 0xF) - m1;
-                for (int l = 0; l < 32; l++) dst[y + 32 + l] = d2 * (u8(src, q + l) >>> 4) - m2;
-                y += 64;
-            }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        float min = half(src, b + 2);
+        for (int is = 0; is < 8; is += 2) {
+            long q = b + QS + 16L * is;
+            float d1 = d * scaleK4(src, b + SCALES, is);
+            float m1 = min * minK4(src, b + SCALES, is);
+            float d2 = d * scaleK4(src, b + SCALES, is + 1);
+            float m2 = min * minK4(src, b + SCALES, is + 1);
+            for (int l = 0; l < 32; l++) dst[y + l] = d1 * (u8(src, q + l) & 0xF) - m1;
+            for (int l = 0; l < 32; l++) dst[y + 32 + l] = d2 * (u8(src, q + l) >>> 4) - m2;
+            y += 64;
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            float min = half(src, b + 2);
-            int xi = xOffset + i * QK_K;
-            for (int is = 0; is < 8; is += 2) {
-                long q = b + QS + 16L * is;
-                // per sub-block: d*sc*sum(q*x) - dmin*m*sum(x)
-                float sq1 = 0f, sq2 = 0f, sx1 = 0f, sx2 = 0f;
-                for (int l = 0; l < 32; l++) {
-                    int v = u8(src, q + l);
-                    float x1 = x[xi + l];
-                    float x2 = x[xi + 32 + l];
-                    sq1 += (v & 0xF) * x1;
-                    sq2 += (v >>> 4) * x2;
-                    sx1 += x1;
-                    sx2 += x2;
-                }
-                sum += d * scaleK4(src, b + SCALES, is) * sq1 - min * minK4(src, b + SCALES, is) * sx1;
-                sum += d * scaleK4(src, b + SCALES, is + 1) * sq2 - min * minK4(src, b + SCALES, is + 1) * sx2;
-                xi += 64;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        float d = half(src, b);
+        float min = half(src, b + 2);
+        for (int is = 0; is < 8; is += 2) {
+            long q = b + QS + 16L * is;
+            // per sub-block: d*sc*sum(q*x) - dmin*m*sum(x)
+            float sq1 = 0f, sq2 = 0f, sx1 = 0f, sx2 = 0f;
+            for (int l = 0; l < 32; l++) {
+                int v = u8(src, q + l);
+                float x1 = x[xi + l];
+                float x2 = x[xi + 32 + l];
+                sq1 += (v & 0xF) * x1;
+                sq2 += (v >>> 4) * x2;
+                sx1 += x1;
+                sx2 += x2;
             }
+            sum += d * scaleK4(src, b + SCALES, is) * sq1 - min * minK4(src, b + SCALES, is) * sx1;
+            sum += d * scaleK4(src, b + SCALES, is + 1) * sq2 - min * minK4(src, b + SCALES, is + 1) * sx2;
+            xi += 64;
         }
         return sum;
     }

@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -22,65 +21,36 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q5_0}. Stateless and thread-safe.
  */
-public final class Q5_0Dequantizer implements Dequantizer, DequantizerProvider {
+public final class Q5_0Dequantizer extends BlockDequantizer {
     private static final int QK = 32;
-    private static final int BYTES = 22;
 
-    @Override
-    public String typeName() {
-        return "Q5_0";
+    public Q5_0Dequantizer() {
+        super(QuantType.Q5_0);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            int qh = src.get(QuantBlocks.U32, b + 2);
-            int y = dstOffset + i * QK;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 6 + j);
-                int x0 = ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) - 16;
-                int x1 = ((q >>> 4) | (qh >>> (j + 12)) & 0x10) - 16;
-                dst[y + j] = x0 * d;
-                dst[y + j + QK / 2] = x1 * d;
-            }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        int qh = src.get(QuantBlocks.U32, b + 2);
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 6 + j);
+            int x0 = ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) - 16;
+            int x1 = ((q >>> 4) | (qh >>> (j + 12)) & 0x10) - 16;
+            dst[y + j] = x0 * d;
+            dst[y + j + QK / 2] = x1 * d;
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            int qh = src.get(QuantBlocks.U32, b + 2);
-            int xi = xOffset + i * QK;
-            float s = 0f;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 6 + j);
-                int x0 = ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) - 16;
-                int x1 = ((q >>> 4) | (qh >>> (j + 12)) & 0x10) - 16;
-                s += x0 * x[xi + j] + x1 * x[xi + j + QK / 2];
-            }
-            sum += s * half(src, b);
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        int qh = src.get(QuantBlocks.U32, b + 2);
+        float s = 0f;
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 6 + j);
+            int x0 = ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) - 16;
+            int x1 = ((q >>> 4) | (qh >>> (j + 12)) & 0x10) - 16;
+            s += x0 * x[xi + j] + x1 * x[xi + j + QK / 2];
         }
-        return sum;
+        return sum + s * half(src, b);
     }
 }

@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -23,68 +22,39 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q5_1} (multiply, then add). Stateless and thread-safe.
  */
-public final class Q5_1Dequantizer implements Dequantizer, DequantizerProvider {
+public final class Q5_1Dequantizer extends BlockDequantizer {
     private static final int QK = 32;
-    private static final int BYTES = 24;
 
-    @Override
-    public String typeName() {
-        return "Q5_1";
+    public Q5_1Dequantizer() {
+        super(QuantType.Q5_1);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            float m = half(src, b + 2);
-            int qh = src.get(QuantBlocks.U32, b + 4);
-            int y = dstOffset + i * QK;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 8 + j);
-                int x0 = (q & 0x0F) | ((qh >>> j) << 4) & 0x10;
-                int x1 = (q >>> 4) | (qh >>> (j + 12)) & 0x10;
-                dst[y + j] = x0 * d + m;
-                dst[y + j + QK / 2] = x1 * d + m;
-            }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        float m = half(src, b + 2);
+        int qh = src.get(QuantBlocks.U32, b + 4);
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 8 + j);
+            int x0 = (q & 0x0F) | ((qh >>> j) << 4) & 0x10;
+            int x1 = (q >>> 4) | (qh >>> (j + 12)) & 0x10;
+            dst[y + j] = x0 * d + m;
+            dst[y + j + QK / 2] = x1 * d + m;
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            int qh = src.get(QuantBlocks.U32, b + 4);
-            int xi = xOffset + i * QK;
-            float sqx = 0f;
-            float sx = 0f;
-            for (int j = 0; j < QK / 2; j++) {
-                int q = u8(src, b + 8 + j);
-                float x0 = x[xi + j];
-                float x1 = x[xi + j + QK / 2];
-                sqx += ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) * x0 + ((q >>> 4) | (qh >>> (j + 12)) & 0x10) * x1;
-                sx += x0 + x1;
-            }
-            sum += half(src, b) * sqx + half(src, b + 2) * sx;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        int qh = src.get(QuantBlocks.U32, b + 4);
+        float sqx = 0f;
+        float sx = 0f;
+        for (int j = 0; j < QK / 2; j++) {
+            int q = u8(src, b + 8 + j);
+            float x0 = x[xi + j];
+            float x1 = x[xi + j + QK / 2];
+            sqx += ((q & 0x0F) | ((qh >>> j) << 4) & 0x10) * x0 + ((q >>> 4) | (qh >>> (j + 12)) & 0x10) * x1;
+            sx += x0 + x1;
         }
-        return sum;
+        return sum + (half(src, b) * sqx + half(src, b + 2) * sx); // the two terms add up before they join the running sum
     }
 }

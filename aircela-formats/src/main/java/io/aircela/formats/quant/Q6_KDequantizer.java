@@ -1,11 +1,9 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
-import static io.aircela.formats.quant.QuantBlocks.QK_K;
 import static io.aircela.formats.quant.QuantBlocks.half;
 import static io.aircela.formats.quant.QuantBlocks.i8;
 import static io.aircela.formats.quant.QuantBlocks.u8;
@@ -29,84 +27,56 @@ import static io.aircela.formats.quant.QuantBlocks.u8;
  * Bit-exact with ggml's {@code dequantize_row_q6_K} ({@code (d * sc) * q}, in that order).
  * Stateless and thread-safe.
  */
-public final class Q6_KDequantizer implements Dequantizer, DequantizerProvider {
-    private static final int BYTES = 210;
+public final class Q6_KDequantizer extends BlockDequantizer {
     private static final int QH = 128;
     private static final int SC = 192;
     private static final int D = 208;
 
-    @Override
-    public String typeName() {
-        return "Q6_K";
+    public Q6_KDequantizer() {
+        super(QuantType.Q6_K);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
-    }
-
-    @Override
-    public int blockSize() {
-        return QK_K;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b + D);
-            int y = dstOffset + i * QK_K;
-            for (int h = 0; h < 2; h++, y += 128) {
-                long ql = b + 64L * h;
-                long qh = b + QH + 32L * h;
-                long sc = b + SC + 8L * h;
-                for (int l = 0; l < 32; l++) {
-                    int is = l / 16;
-                    int lo = u8(src, ql + l);
-                    int lo2 = u8(src, ql + l + 32);
-                    int hi = u8(src, qh + l);
-                    dst[y + l] = d * i8(src, sc + is) * (((lo & 0xF) | (hi & 3) << 4) - 32);
-                    dst[y + l + 32] = d * i8(src, sc + is + 2) * (((lo2 & 0xF) | ((hi >>> 2) & 3) << 4) - 32);
-                    dst[y + l + 64] = d * i8(src, sc + is + 4) * (((lo >>> 4) | ((hi >>> 4) & 3) << 4) - 32);
-                    dst[y + l + 96] = d * i8(src, sc + is + 6) * (((lo2 >>> 4) | ((hi >>> 6) & 3) << 4) - 32);
-                }
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b + D);
+        for (int h = 0; h < 2; h++, y += 128) {
+            long ql = b + 64L * h;
+            long qh = b + QH + 32L * h;
+            long sc = b + SC + 8L * h;
+            for (int l = 0; l < 32; l++) {
+                int is = l / 16;
+                int lo = u8(src, ql + l);
+                int lo2 = u8(src, ql + l + 32);
+                int hi = u8(src, qh + l);
+                dst[y + l] = d * i8(src, sc + is) * (((lo & 0xF) | (hi & 3) << 4) - 32);
+                dst[y + l + 32] = d * i8(src, sc + is + 2) * (((lo2 & 0xF) | ((hi >>> 2) & 3) << 4) - 32);
+                dst[y + l + 64] = d * i8(src, sc + is + 4) * (((lo >>> 4) | ((hi >>> 4) & 3) << 4) - 32);
+                dst[y + l + 96] = d * i8(src, sc + is + 6) * (((lo2 >>> 4) | ((hi >>> 6) & 3) << 4) - 32);
             }
         }
     }
 
     @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b + D);
-            int xi = xOffset + i * QK_K;
-            for (int h = 0; h < 2; h++, xi += 128) {
-                long ql = b + 64L * h;
-                long qh = b + QH + 32L * h;
-                long sc = b + SC + 8L * h;
-                // one partial sum per 16-weight sub-block: s[k] pairs with scale sc[k] (k = 2*quarter + l/16)
-                for (int g = 0; g < 2; g++) {
-                    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-                    for (int l = 16 * g; l < 16 * g + 16; l++) {
-                        int lo = u8(src, ql + l);
-                        int lo2 = u8(src, ql + l + 32);
-                        int hi = u8(src, qh + l);
-                        s0 += (((lo & 0xF) | (hi & 3) << 4) - 32) * x[xi + l];
-                        s1 += (((lo2 & 0xF) | ((hi >>> 2) & 3) << 4) - 32) * x[xi + l + 32];
-                        s2 += (((lo >>> 4) | ((hi >>> 4) & 3) << 4) - 32) * x[xi + l + 64];
-                        s3 += (((lo2 >>> 4) | ((hi >>> 6) & 3) << 4) - 32) * x[xi + l + 96];
-                    }
-                    sum += d * (i8(src, sc + g) * s0 + i8(src, sc + g + 2) * s1
-                            + i8(src, sc + g + 4) * s2 + i8(src, sc + g + 6) * s3);
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        float d = half(src, b + D);
+        for (int h = 0; h < 2; h++, xi += 128) {
+            long ql = b + 64L * h;
+            long qh = b + QH + 32L * h;
+            long sc = b + SC + 8L * h;
+            // one partial sum per 16-weight sub-block: s[k] pairs with scale sc[k] (k = 2*quarter + l/16)
+            for (int g = 0; g < 2; g++) {
+                float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+                for (int l = 16 * g; l < 16 * g + 16; l++) {
+                    int lo = u8(src, ql + l);
+                    int lo2 = u8(src, ql + l + 32);
+                    int hi = u8(src, qh + l);
+                    s0 += (((lo & 0xF) | (hi & 3) << 4) - 32) * x[xi + l];
+                    s1 += (((lo2 & 0xF) | ((hi >>> 2) & 3) << 4) - 32) * x[xi + l + 32];
+                    s2 += (((lo >>> 4) | ((hi >>> 4) & 3) << 4) - 32) * x[xi + l + 64];
+                    s3 += (((lo2 >>> 4) | ((hi >>> 6) & 3) << 4) - 32) * x[xi + l + 96];
                 }
+                sum += d * (i8(src, sc + g) * s0 + i8(src, sc + g + 2) * s1
+                        + i8(src, sc + g + 4) * s2 + i8(src, sc + g + 6) * s3);
             }
         }
         return sum;

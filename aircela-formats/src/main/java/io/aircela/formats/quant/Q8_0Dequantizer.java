@@ -1,7 +1,6 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
-import io.aircela.quant.DequantizerProvider;
+import io.aircela.quant.QuantType;
 
 import java.lang.foreign.MemorySegment;
 
@@ -19,53 +18,24 @@ import static io.aircela.formats.quant.QuantBlocks.i8;
  * }</pre>
  * Bit-exact with ggml's {@code dequantize_row_q8_0}. Stateless and thread-safe.
  */
-public final class Q8_0Dequantizer implements Dequantizer, DequantizerProvider {
+public final class Q8_0Dequantizer extends BlockDequantizer {
     private static final int QK = 32;
-    private static final int BYTES = 34;
 
-    @Override
-    public String typeName() {
-        return "Q8_0";
+    public Q8_0Dequantizer() {
+        super(QuantType.Q8_0);
     }
 
     @Override
-    public Dequantizer create() {
-        return this;
+    void dequantizeBlock(MemorySegment src, long b, float[] dst, int y) {
+        float d = half(src, b);
+        for (int j = 0; j < QK; j++) dst[y + j] = i8(src, b + 2 + j) * d;
     }
 
     @Override
-    public int blockSize() {
-        return QK;
-    }
-
-    @Override
-    public int bytesPerBlock() {
-        return BYTES;
-    }
-
-    @Override
-    public void dequantize(MemorySegment src, long srcOffset, float[] dst, int dstOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, dst, dstOffset, count);
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            float d = half(src, b);
-            int y = dstOffset + i * QK;
-            for (int j = 0; j < QK; j++) dst[y + j] = i8(src, b + 2 + j) * d;
-        }
-    }
-
-    @Override
-    public float dot(MemorySegment src, long srcOffset, float[] x, int xOffset, int count) {
-        int nb = QuantBlocks.check(this, src, srcOffset, x, xOffset, count);
-        float sum = 0f;
-        for (int i = 0; i < nb; i++) {
-            long b = srcOffset + (long) i * BYTES;
-            int xi = xOffset + i * QK;
-            // sum(q*x) first, scale once per block: 32 fewer multiplications
-            float s = 0f;
-            for (int j = 0; j < QK; j++) s += i8(src, b + 2 + j) * x[xi + j];
-            sum += s * half(src, b);
-        }
-        return sum;
+    float dotBlock(MemorySegment src, long b, float[] x, int xi, float sum) {
+        // sum(q*x) first, scale once per block: 32 fewer multiplications
+        float s = 0f;
+        for (int j = 0; j < QK; j++) s += i8(src, b + 2 + j) * x[xi + j];
+        return sum + s * half(src, b);
     }
 }

@@ -1,19 +1,12 @@
 package io.aircela.formats.quant;
 
-import io.aircela.quant.Dequantizer;
 import io.aircela.quant.Fp16;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Objects;
 
-/**
- * Little-endian reads and the argument checks every built-in dequantizer shares.
- *
- * <p>The checks run once per call, before anything is written, so a bad offset or a truncated
- * source fails with a typed exception and leaves {@code dst} untouched (never a half-written row).
- */
+/** Little-endian reads and the packed-scale decoding the built-in dequantizers share. */
 final class QuantBlocks {
     static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -37,24 +30,6 @@ final class QuantBlocks {
     /** A signed byte at {@code off}. */
     static int i8(MemorySegment s, long off) {
         return s.get(ValueLayout.JAVA_BYTE, off);
-    }
-
-    /**
-     * Validates a {@code dequantize} or {@code dot} call: {@code count} is a non-negative whole number of
-     * blocks, the stored bytes lie inside {@code src} and {@code [offset, offset+count)} inside {@code array}.
-     *
-     * @return the number of blocks
-     * @throws IllegalArgumentException  when {@code count} is negative or not a multiple of the block size
-     * @throws IndexOutOfBoundsException when the source bytes or the array range are out of bounds
-     */
-    static int check(Dequantizer q, MemorySegment src, long srcOffset, float[] array, int offset, int count) {
-        if (count < 0 || count % q.blockSize() != 0)
-            throw new IllegalArgumentException(q.typeName() + ": count " + count
-                    + " is not a non-negative multiple of the block size " + q.blockSize());
-        Objects.checkFromIndexSize(offset, count, array.length);
-        long bytes = (long) (count / q.blockSize()) * q.bytesPerBlock();
-        Objects.checkFromIndexSize(srcOffset, bytes, src.byteSize());
-        return count / q.blockSize();
     }
 
     /**

@@ -1,15 +1,13 @@
 package io.aircela.formats.safetensors;
 
+import io.aircela.formats.internal.MappedFile;
 import io.aircela.weights.WeightSource;
 import io.aircela.weights.WeightSourceProvider;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Opens HuggingFace model folders and {@code .safetensors} files. Probing reads at most 9 bytes: a folder
@@ -47,13 +45,10 @@ public final class HfFolderWeightSourceProvider implements WeightSourceProvider 
 
     /** u64 header length N within limits and the file, then '{'. */
     private static boolean hasPlausibleHeader(Path path) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
-            while (b.hasRemaining()) if (ch.read(b) < 0) return false;
-            long n = b.getLong(0);
-            return n >= 2 && n <= HfJson.MAX_BYTES && n <= ch.size() - 8 && b.get(8) == '{';
-        } catch (IOException e) {
-            return false;
-        }
+        ByteBuffer b = ByteBuffer.allocate(9).order(ByteOrder.LITTLE_ENDIAN);
+        long size = MappedFile.readHead(path, b);
+        if (size < 0) return false;
+        long n = b.getLong(0);
+        return n >= 2 && n <= HfJson.MAX_BYTES && n <= size - 8 && b.get(8) == '{';
     }
 }

@@ -3,16 +3,14 @@ package io.aircela.formats.safetensors;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aircela.AirCelaException;
 import io.aircela.ModelFormatException;
+import io.aircela.formats.internal.TensorLayers;
 import io.aircela.weights.LayerInfo;
 import io.aircela.weights.Metadata;
 import io.aircela.weights.ModelConfig;
 import io.aircela.weights.TensorInfo;
 import io.aircela.weights.WeightSource;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,8 +24,8 @@ import java.util.TreeMap;
 /**
  * A HuggingFace model folder ({@code config.json} + {@code model.safetensors}, or a
  * {@code model.safetensors.index.json} and its shards) or a lone {@code .safetensors} file, every weight
- * file memory-mapped with the FFM API in one shared {@link Arena} that {@link #close()} releases; tensor
- * views are zero-copy slices. Reads F32, F16 and BF16 tensors.
+ * file memory-mapped with the FFM API (each in its own shared {@link java.lang.foreign.Arena}), all
+ * released by {@link #close()}; tensor views are zero-copy slices. Reads F32, F16 and BF16 tensors.
  *
  * <p>Tensors are presented as GGUF presents them, so the engine needs one code path: names are
  * translated ({@code model.layers.0.self_attn.q_proj.weight} becomes {@code blk.0.attn_q.weight}, names
@@ -53,7 +51,6 @@ public final class HfWeightSource implements WeightSource {
 
     private final Path path;
     private final String format;
-    private final Arena arena;
     private final List<SafetensorsFile> files;
     private final Map<String, Located> byName = new HashMap<>();
     private final List<TensorInfo> tensors;
@@ -62,9 +59,8 @@ public final class HfWeightSource implements WeightSource {
     private final ModelConfig config;
     private volatile boolean closed;
 
-    private HfWeightSource(Path path, HfFolder folder, JsonNode cfg, JsonNode gen, Arena arena, List<SafetensorsFile> files) {
+    private HfWeightSource(Path path, HfFolder folder, JsonNode cfg, JsonNode gen, List<SafetensorsFile> files) {
         this.path = path;
-        this.arena = arena;
         this.files = List.copyOf(files);
         this.format = cfg == null ? "safetensors" : "HF safetensors" + (files.size() > 1 ? " (" + files.size() + " shards)" : "");
         List<TensorInfo> all = collectTensors(folder);
@@ -75,7 +71,7 @@ public final class HfWeightSource implements WeightSource {
             if (tieFlag && byName.containsKey("output.weight")) all.remove(byName.remove("output.weight").info());
         }
         this.tensors = List.copyOf(all);
-        this.layers = groupLayers(tensors);
+        this.layers = TensorLayers.group(tensors);
         Map<String, TensorInfo> infos = new HashMap<>();
         for (TensorInfo t : tensors) infos.put(t.name(), t);
         this.config = cfg == null ? null : HfModelConfig.derive(folder.config(), cfg, folder.generation(), gen, tied, infos,
@@ -98,13 +94,12 @@ public final class HfWeightSource implements WeightSource {
         JsonNode gen = folder.generation() == null ? null : HfJson.readFile(folder.generation());
         if (gen != null && !gen.isObject())
             throw new ModelFormatException(folder.generation(), "", 0, "expected a JSON object");
-        Arena arena = Arena.ofShared();
         List<SafetensorsFile> files = new ArrayList<>();
         try {
-            for (Path shard : folder.shards()) files.add(SafetensorsFile.open(shard, arena));
-            return new HfWeightSource(path, folder, cfg, gen, arena, files);
+            for (Path shard : folder.shards()) files.add(SafetensorsFile.open(shard));
+            return new HfWeightSource(path, folder, cfg, gen, files);
         } catch (RuntimeException e) {
-            release(arena, files);
+            release(files);
             throw e;
         }
     }
@@ -129,7 +124,7 @@ public final class HfWeightSource implements WeightSource {
                     throw new ModelFormatException(f.path, e.name(), e.begin(), "more than " + MAX_TENSORS + " tensors");
                 tensors.add(t);
             }
-            base += f.mapping.byteSize();
+            base += f.mapped.byteSize();
         }
         if (folder.weightMap() == null) return tensors;
         for (String listed : folder.weightMap().keySet())
@@ -167,23 +162,6 @@ public final class HfWeightSource implements WeightSource {
             for (Map.Entry<String, String> e : new TreeMap<>(f.metadata).entrySet())
                 md.putIfAbsent("safetensors." + e.getKey(), e.getValue());
         return md;
-    }
-
-    private static List<LayerInfo> groupLayers(List<TensorInfo> tensors) {
-        Map<Integer, List<TensorInfo>> groups = new TreeMap<>();
-        for (TensorInfo t : tensors)
-            if (t.layer() >= 0) groups.computeIfAbsent(t.layer(), k -> new ArrayList<>()).add(t);
-        List<LayerInfo> out = new ArrayList<>(groups.size());
-        for (Map.Entry<Integer, List<TensorInfo>> e : groups.entrySet()) {
-            long first = Long.MAX_VALUE, end = 0, bytes = 0;
-            for (TensorInfo t : e.getValue()) {
-                first = Math.min(first, t.offset());
-                end = Math.max(end, t.end());
-                bytes += t.byteSize();
-            }
-            out.add(new LayerInfo(e.getKey(), e.getValue(), first, end, bytes));
-        }
-        return List.copyOf(out);
     }
 
     /** The weight file holding {@code tensor} (a real path inside the model folder). */
@@ -246,7 +224,7 @@ public final class HfWeightSource implements WeightSource {
     public MemorySegment view(TensorInfo tensor) {
         checkOpen();
         Located l = locate(tensor);
-        return l.file().mapping.asSlice(l.fileOffset(), tensor.byteSize()).asReadOnly();
+        return l.file().mapped.slice(l.fileOffset(), tensor.byteSize());
     }
 
     /**
@@ -257,25 +235,7 @@ public final class HfWeightSource implements WeightSource {
     public void read(TensorInfo tensor, MemorySegment dst) {
         checkOpen();
         Located l = locate(tensor);
-        if (dst.byteSize() < tensor.byteSize())
-            throw new IllegalArgumentException("buffer of " + dst.byteSize() + " bytes is too small for "
-                    + tensor.name() + " (" + tensor.byteSize() + " bytes)");
-        long done = 0;
-        try {
-            while (done < tensor.byteSize()) {
-                int chunk = (int) Math.min(1 << 30, tensor.byteSize() - done);
-                ByteBuffer bb = dst.asSlice(done, chunk).asByteBuffer();
-                while (bb.hasRemaining()) {
-                    long at = l.fileOffset() + done + bb.position();
-                    if (l.file().channel.read(bb, at) < 0) throw new ModelFormatException(l.file().path, l.storedName(),
-                            at, "file ended while reading the tensor (was it truncated after opening?)");
-                }
-                done += chunk;
-            }
-        } catch (IOException e) {
-            throw new AirCelaException("cannot read tensor " + tensor.name() + " from " + l.file().path + ": "
-                    + e.getMessage(), e);
-        }
+        l.file().mapped.readTensor(l.fileOffset(), tensor.byteSize(), dst, tensor.name(), l.storedName());
     }
 
     private Located locate(TensorInfo tensor) {
@@ -291,16 +251,11 @@ public final class HfWeightSource implements WeightSource {
 
     @Override
     public void close() {
-        if (closed) return;
-        synchronized (this) {
-            if (closed) return;
-            closed = true;
-            release(arena, files);
-        }
+        closed = true;
+        release(files); // once: each file ignores later calls
     }
 
-    private static void release(Arena arena, List<SafetensorsFile> files) {
-        arena.close();
+    private static void release(List<SafetensorsFile> files) {
         for (SafetensorsFile f : files) f.close();
     }
 }

@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aircela.AirCelaException;
 import io.aircela.ModelFormatException;
 import io.aircela.UnsupportedModelException;
+import io.aircela.formats.internal.MappedFile;
 import io.aircela.quant.QuantType;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -33,7 +31,7 @@ import java.util.Set;
  *                               "__metadata__": {"k": "v"}}  (may be padded with spaces)
  *   data                       tensors packed back to back; offsets are relative to the data's start
  * </pre>
- * The mapping belongs to the caller's arena; {@link #close()} closes only the channel.
+ * Owns its {@link MappedFile}: {@link #close()} unmaps the file and closes its channel (a second close does nothing).
  */
 final class SafetensorsFile implements AutoCloseable {
     private static final ValueLayout.OfLong U64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -56,39 +54,38 @@ final class SafetensorsFile implements AutoCloseable {
     }
 
     final Path path;
-    final FileChannel channel;
-    final MemorySegment mapping;
+    final MappedFile mapped;
     final long dataStart;
     final List<Entry> entries;
     final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, FileChannel channel, MemorySegment mapping, long dataStart,
-                            List<Entry> entries, Map<String, String> metadata) {
-        this.path = path;
-        this.channel = channel;
-        this.mapping = mapping;
+    private SafetensorsFile(MappedFile file, long dataStart, List<Entry> entries, Map<String, String> metadata) {
+        this.path = file.path();
+        this.mapped = file;
         this.dataStart = dataStart;
         this.entries = entries;
         this.metadata = metadata;
     }
 
-    /** Maps {@code path} into {@code arena} and validates its header; the channel is closed on failure. */
-    static SafetensorsFile open(Path path, Arena arena) {
-        FileChannel channel = null;
+    /** Maps {@code path} and validates its header; the mapping is released again on failure. */
+    static SafetensorsFile open(Path path) {
+        MappedFile mapped;
         try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-            MemorySegment mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return parse(path, channel, mapping);
+            mapped = MappedFile.open(path);
         } catch (IOException e) {
-            closeQuietly(channel);
             throw new AirCelaException("cannot read safetensors file " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(mapped);
         } catch (RuntimeException e) {
-            closeQuietly(channel);
+            mapped.close();
             throw e;
         }
     }
 
-    private static SafetensorsFile parse(Path path, FileChannel channel, MemorySegment file) {
+    private static SafetensorsFile parse(MappedFile mapped) {
+        Path path = mapped.path();
+        MemorySegment file = mapped.segment();
         long size = file.byteSize();
         if (size < 8)
             throw new ModelFormatException(path, "header length", 0, "file is " + size
@@ -105,7 +102,7 @@ final class SafetensorsFile implements AutoCloseable {
         Map<String, String> metadata = new LinkedHashMap<>();
         List<Entry> entries = readHeader(path, json, size - dataStart, dataStart, metadata);
         checkPacked(path, entries, dataStart, size);
-        return new SafetensorsFile(path, channel, file, dataStart, List.copyOf(entries), Map.copyOf(metadata));
+        return new SafetensorsFile(mapped, dataStart, List.copyOf(entries), Map.copyOf(metadata));
     }
 
     private static List<Entry> readHeader(Path path, byte[] json, long dataLength, long dataStart,
@@ -245,17 +242,8 @@ final class SafetensorsFile implements AutoCloseable {
         return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
-    private static void closeQuietly(FileChannel channel) {
-        if (channel == null) return;
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // the open error is the one to report
-        }
-    }
-
     @Override
     public void close() {
-        closeQuietly(channel);
+        mapped.close();
     }
 }
