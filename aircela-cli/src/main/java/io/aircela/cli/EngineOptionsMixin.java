@@ -8,11 +8,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /**
  * The flags that say which model to open and how to run it, shared by {@code run}, {@code chat} and
- * {@code score}: {@code -m -c -t --backend --kv-type}. Validated before anything is opened, so a bad
+ * {@code score}: {@code -m -c -t --backend --kv-type --memory-budget --prefetch-depth --direct-io}. Validated before anything is opened, so a bad
  * value is a usage error (exit 2), never an exception from deep inside the engine.
  */
 final class EngineOptionsMixin {
@@ -39,6 +40,19 @@ final class EngineOptionsMixin {
             description = "KV cache element type: f32 or f16 (default: f32)")
     KvType kvType;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "memory for weights, KV cache and activations, e.g. 512M or 4G; layers that do not fit are"
+                    + " streamed from the file (default: everything resident when it fits in free memory)")
+    String memoryBudget;
+
+    @Option(names = "--prefetch-depth", paramLabel = "N|auto", defaultValue = "auto",
+            description = "layer loads kept in flight ahead of compute when streaming; 0 = load, compute, free"
+                    + " (default: ${DEFAULT-VALUE})")
+    String prefetchDepth;
+
+    @Option(names = "--direct-io", description = "read streamed layers with the page cache bypassed (O_DIRECT)")
+    boolean directIo;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -47,13 +61,38 @@ final class EngineOptionsMixin {
         if (contextLength < 0) throw usage("-c must be 0 (the model's context) or more, was " + contextLength);
         if (threads != null && threads < 1) throw usage("-t must be at least 1, was " + threads);
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        return new EngineOptions(backend, n, contextLength, QuantType.valueOf(kvType.name()));
+        return new EngineOptions(backend, n, contextLength, QuantType.valueOf(kvType.name()), budget(), depth(), directIo);
     }
 
-    /** Opens the model with these options (checked first). */
+    private long budget() {
+        if (memoryBudget == null) return EngineOptions.AUTO_BUDGET;
+        try {
+            return ByteSize.parse(memoryBudget);
+        } catch (IllegalArgumentException e) {
+            throw usage("--memory-budget: " + e.getMessage());
+        }
+    }
+
+    private int depth() {
+        if (prefetchDepth.strip().equalsIgnoreCase("auto")) return EngineOptions.AUTO_DEPTH;
+        try {
+            int d = Integer.parseInt(prefetchDepth.strip());
+            if (d >= 0 && d <= EngineOptions.MAX_PREFETCH_DEPTH) return d;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw usage("--prefetch-depth must be 'auto' or 0.." + EngineOptions.MAX_PREFETCH_DEPTH + ", was '"
+                + prefetchDepth + "'");
+    }
+
+    /** Opens the model with these options (checked first) and prints its memory plan on stderr. */
     AirCela open() {
         EngineOptions options = engineOptions();
-        return AirCela.open(model, options);
+        AirCela ai = AirCela.open(model, options);
+        PrintWriter err = spec.commandLine().getErr();
+        err.print(ai.plan().describe());
+        err.flush();
+        return ai;
     }
 
     ParameterException usage(String message) {

@@ -5,6 +5,7 @@ import io.aircela.engine.generate.Generation;
 import io.aircela.engine.generate.GenerationTimings;
 import io.aircela.engine.generate.StopReason;
 import io.aircela.engine.generate.Token;
+import io.aircela.engine.streaming.StreamingStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (AirCela ai = engine.open()) {
             int[] promptIds = ai.tokenizer().encode(prompt, true, special);
+            StreamingStats before = ai.streamingStats();
             try (Generation g = ai.generate(promptIds, samplingOptions, maxTokens, stops)) {
                 IntArray ids = new IntArray();
                 for (Token t : g) {
@@ -65,18 +67,20 @@ final class RunCommand implements Callable<Integer> {
                     }
                 }
                 String text = g.text();
-                if (json) out.println(Json.write(result(ai, promptIds, ids.toArray(), g)));
+                StreamingStats streamed = ai.streamingStats().since(before);
+                if (json) out.println(Json.write(result(ai, promptIds, ids.toArray(), g, streamed)));
                 else if (!text.isEmpty() && !text.endsWith("\n")) out.println();
                 out.flush();
                 noteContextFull(err, g.stopReason(), ai.contextLength());
                 err.println(summary(g.timings(), g.generatedTokens(), ai.backendName()));
+                if (ai.plan().streaming()) err.println(streamingSummary(streamed));
                 err.flush();
             }
         }
         return 0;
     }
 
-    private Map<String, Object> result(AirCela ai, int[] promptIds, int[] generated, Generation g) {
+    private Map<String, Object> result(AirCela ai, int[] promptIds, int[] generated, Generation g, StreamingStats s) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", engine.model.toString());
         r.put("backend", ai.backendName());
@@ -85,7 +89,33 @@ final class RunCommand implements Callable<Integer> {
         r.put("text", g.text());
         r.put("stop_reason", stopReason(g.stopReason()));
         r.put("timings", timings(g.timings()));
+        r.put("streaming", streaming(s));
         return r;
+    }
+
+    /** The layer-streaming counters of one run (the LM head counts as a layer). */
+    static Map<String, Object> streaming(StreamingStats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("resident_layers", s.residentLayers());
+        m.put("streamed_layers", s.streamedLayers());
+        m.put("slots", s.slots());
+        m.put("prefetch_depth", s.prefetchDepth());
+        m.put("bytes_read", s.bytesRead());
+        m.put("bytes_read_per_token", s.bytesReadPerToken());
+        m.put("io_ms", s.ioMillis());
+        m.put("compute_ms", s.computeMillis());
+        m.put("compute_waited_for_io_ms", s.computeWaitedForIoMillis());
+        m.put("io_waited_for_compute_ms", s.ioWaitedForComputeMillis());
+        return m;
+    }
+
+    /** The stderr line of a streamed run: what was read, and who waited for whom. */
+    static String streamingSummary(StreamingStats s) {
+        return String.format(Locale.ROOT,
+                "aircela: streamed %.1f MiB (%.1f MiB per token) | I/O %.0f ms, compute %.0f ms | compute waited for I/O"
+                        + " %.0f ms, I/O waited for compute %.0f ms",
+                s.bytesRead() / 1048576.0, s.bytesReadPerToken() / 1048576.0, s.ioMillis(), s.computeMillis(),
+                s.computeWaitedForIoMillis(), s.ioWaitedForComputeMillis());
     }
 
     static Map<String, Object> timings(GenerationTimings t) {

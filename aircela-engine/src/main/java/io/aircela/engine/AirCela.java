@@ -9,22 +9,34 @@ import io.aircela.engine.generate.Session;
 import io.aircela.engine.tokenizer.Tokenizer;
 import io.aircela.engine.model.Architecture;
 import io.aircela.engine.model.Architectures;
+import io.aircela.engine.model.ModelTensors;
 import io.aircela.engine.model.ResidentWeights;
 import io.aircela.engine.model.RunState;
 import io.aircela.engine.model.Transformer;
 import io.aircela.engine.model.WeightProvider;
 import io.aircela.engine.sampling.SamplingOptions;
+import io.aircela.engine.streaming.DirectTensorReader;
+import io.aircela.engine.streaming.StreamedWeights;
+import io.aircela.engine.streaming.StreamingPlan;
+import io.aircela.engine.streaming.StreamingPlanner;
+import io.aircela.engine.streaming.StreamingStats;
+import io.aircela.engine.streaming.TensorReader;
 import io.aircela.kv.KvSpec;
 import io.aircela.kv.KvStore;
 import io.aircela.provider.Providers;
 import io.aircela.weights.ModelConfig;
 import io.aircela.weights.WeightSource;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An opened model, ready to generate: the library's front door.
@@ -45,10 +57,12 @@ import java.util.Set;
 public final class AirCela implements AutoCloseable {
     /** Most positions one forward call takes; longer prompts go through the layers in chunks of this size. */
     static final int MAX_BATCH = 512;
+    private static final Logger LOG = LoggerFactory.getLogger(AirCela.class);
 
     private final WeightSource source;
     private final ComputeBackend backend;
     private final WeightProvider weights;
+    private final StreamingPlan plan;
     private final Transformer model;
     private final TokenizerCodec codec;
     private final EngineOptions options;
@@ -67,13 +81,57 @@ public final class AirCela implements AutoCloseable {
         this.codec = TokenizerCodec.of(source.metadata(), source.path());
         this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
         try {
-            this.weights = new ResidentWeights(source, config, arch, backend);
-        } catch (RuntimeException e) {
+            ModelTensors tensors = new ModelTensors(source, config, arch, backend.capabilities());
+            StringBuilder note = new StringBuilder();
+            TensorReader reader = openReader(source, options.directIo(), note);
+            try {
+                this.plan = plan(source, config, tensors, reader, note.toString());
+            } catch (RuntimeException e) {
+                reader.close();
+                throw e;
+            }
+            LOG.debug("{}", plan.describe());
+            if (plan.streaming()) {
+                this.weights = new StreamedWeights(source, tensors, plan, reader, backend);
+            } else {
+                reader.close();
+                this.weights = new ResidentWeights(source, config, arch, backend);
+            }
+        } catch (RuntimeException | Error e) {
             backend.close();
             throw e;
         }
         this.model = new Transformer(config, weights, backend);
         this.loadMillis = (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** The memory plan under {@link EngineOptions#memoryBudget()}, decided before any weight was read. */
+    private StreamingPlan plan(WeightSource source, ModelConfig c, ModelTensors tensors, TensorReader reader, String note) {
+        long modelBytes = 0;
+        for (var t : source.tensors()) modelBytes += t.byteSize();
+        long kvBytes = options.kvType().byteSize((long) contextLength * c.kvDim()) * 2 * c.layers();
+        long activations = RunState.activationBytes(c, Math.min(MAX_BATCH, contextLength));
+        boolean given = options.memoryBudget() != EngineOptions.AUTO_BUDGET;
+        long budget = given ? options.memoryBudget() : StreamingPlanner.availableMemory();
+        return StreamingPlanner.plan(new StreamingPlanner.Inputs(tensors, c.layers(), reader, modelBytes, budget, given,
+                options.prefetchDepth(), kvBytes, activations, note));
+    }
+
+    /** O_DIRECT when asked for and the file system allows it, else reads through the source (with a note why). */
+    private static TensorReader openReader(WeightSource source, boolean direct, StringBuilder note) {
+        if (!direct) return TensorReader.of(source);
+        if (!Files.isRegularFile(source.path()) || !source.format().startsWith("GGUF")) {
+            note.append("--direct-io reads single GGUF files; ").append(source.format())
+                    .append(" is read through the page cache");
+            return TensorReader.of(source);
+        }
+        try {
+            return DirectTensorReader.open(source.path());
+        } catch (IOException | UnsupportedOperationException e) {
+            note.append("the file system refused O_DIRECT (").append(e.getMessage())
+                    .append("); streamed layers are read through the page cache");
+            return TensorReader.of(source);
+        }
     }
 
     /**
@@ -82,16 +140,48 @@ public final class AirCela implements AutoCloseable {
      *
      * @throws io.aircela.ModelFormatException   for a malformed file
      * @throws UnsupportedModelException        for an architecture this build does not run
+     * @throws io.aircela.ConfigurationException when {@link EngineOptions#memoryBudget()} cannot hold the
+     *                                           minimum the plan needs (the message names it)
      */
     public static AirCela open(Path path, EngineOptions options) {
         long t0 = System.nanoTime();
-        WeightSource source = Providers.open(path);
+        return open(Providers.open(path), options, t0);
+    }
+
+    /**
+     * Runs an already opened {@code source}; the engine takes ownership (closes it on {@link #close()},
+     * and at once when opening fails). For sources that do not come from a file the providers read.
+     */
+    public static AirCela open(WeightSource source, EngineOptions options) {
+        return open(source, options, System.nanoTime());
+    }
+
+    private static AirCela open(WeightSource source, EngineOptions options, long t0) {
         try {
             return new AirCela(source, options, t0);
         } catch (RuntimeException e) {
             source.close();
             throw e;
         }
+    }
+
+    /**
+     * The memory plan: what stays resident, what is streamed, slots, bytes read per token
+     * ({@link StreamingPlan#describe()} for people). Available after {@link #open}, before the first token.
+     */
+    public StreamingPlan plan() {
+        return plan;
+    }
+
+    /**
+     * Streaming counters since the engine opened (take two snapshots and {@link StreamingStats#since}
+     * for one run). Fully resident engines report zero bytes read and all forward time as compute.
+     */
+    public StreamingStats streamingStats() {
+        checkOpen();
+        if (weights instanceof StreamedWeights s) return s.stats(model.forwardNanos(), model.forwardPasses());
+        return new StreamingStats(plan.residentLayers(), 0, 0, 0, model.forwardPasses(), 0, 0,
+                model.forwardNanos() / 1e6, 0, 0);
     }
 
     /** The model's hyper-parameters. */
@@ -148,7 +238,10 @@ public final class AirCela implements AutoCloseable {
             throw e;
         }
         Session[] self = new Session[1];
-        Session s = new Session(model, state, codec, loadMillis, () -> sessions.remove(self[0]));
+        Session s = new Session(model, state, codec, loadMillis, () -> {
+            sessions.remove(self[0]);
+            weights.pause(); // a sequence ended or was cancelled: stop loading ahead
+        });
         self[0] = s;
         sessions.add(s);
         return s;

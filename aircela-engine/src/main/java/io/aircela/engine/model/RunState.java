@@ -59,6 +59,18 @@ public final class RunState implements AutoCloseable {
         logitsHost = arena.allocate(ValueLayout.JAVA_FLOAT, vocab);
     }
 
+    /**
+     * Bytes a run state for {@code config} and {@code maxBatch} positions allocates (one logits row;
+     * scoring every position of a batch adds {@code (rows - 1) * vocab * 4}), for the memory plan.
+     * The KV cache is not included.
+     */
+    public static long activationBytes(ModelConfig config, int maxBatch) {
+        long qDim = (long) config.heads() * config.headDim();
+        long perPosition = 2L * config.dim() + 2 * qDim + 2L * config.kvDim() + 2L * config.ffnDim();
+        long floats = maxBatch * perPosition + config.dim() + 2L * config.vocabSize(); // + xLast, logits, staging
+        return floats * Float.BYTES;
+    }
+
     private DeviceBuffer f32(long elements) {
         return backend.allocate(QuantType.F32, elements);
     }

@@ -14,12 +14,13 @@ import java.util.Arrays;
  *
  * <p>A call processes {@code n} consecutive positions through each layer before the next layer
  * (prefill: n = prompt length, so a streamed layer is loaded once for the whole prompt; decode: n = 1).
- * Stateless apart from its collaborators; not thread-safe (the backend is used by one thread).
+ * Stateless apart from its collaborators and two timing counters; not thread-safe (the backend is used by one thread).
  */
 public final class Transformer {
     private final ModelConfig c;
     private final WeightProvider weights;
     private final ComputeBackend backend;
+    private long forwardNanos, forwardPasses;
 
     public Transformer(ModelConfig config, WeightProvider weights, ComputeBackend backend) {
         this.c = config;
@@ -38,6 +39,7 @@ public final class Transformer {
      * The caller checks that {@code pos + n} fits the KV cache and {@code n <= s.maxBatch()}.
      */
     public void forward(RunState s, int[] tokens, int from, int n, int pos, boolean allLogits) {
+        long t0 = System.nanoTime();
         assert n >= 1 && n <= s.maxBatch && pos + n <= s.kv.spec().contextLength();
         int dim = c.dim(), kvDim = c.kvDim(), qDim = c.heads() * c.headDim(), ffn = c.ffnDim();
         float scale = (float) (1.0 / Math.sqrt(c.headDim()));
@@ -91,15 +93,29 @@ public final class Transformer {
         }
 
         // logits = rmsnorm(x) @ output^T, for every position or only the last
+        Weight output = weights.acquireOutput();
         if (allLogits) {
             s.ensureLogitRows(n);
             run(new Op.RmsNorm(s.x, g.outputNorm().buffer(), s.xb, n, dim, c.normEps()));
-            matmul(g.output(), s.xb, s.logits, n);
+            matmul(output, s.xb, s.logits, n);
         } else {
             run(new Op.Copy(s.x, (long) (n - 1) * dim, s.xLast, 0, dim));
             run(new Op.RmsNorm(s.xLast, g.outputNorm().buffer(), s.xLast, 1, dim, c.normEps()));
-            matmul(g.output(), s.xLast, s.logits, 1);
+            matmul(output, s.xLast, s.logits, 1);
         }
+        weights.releaseOutput(output);
+        forwardNanos += System.nanoTime() - t0;
+        forwardPasses++;
+    }
+
+    /** Wall-clock nanoseconds spent in {@link #forward} so far (compute plus any wait for weights). */
+    public long forwardNanos() {
+        return forwardNanos;
+    }
+
+    /** Calls of {@link #forward} that completed. */
+    public long forwardPasses() {
+        return forwardPasses;
     }
 
     private void matmul(Weight w, DeviceBuffer x, DeviceBuffer out, int n) {
