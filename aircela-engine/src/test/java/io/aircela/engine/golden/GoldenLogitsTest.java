@@ -50,15 +50,26 @@ class GoldenLogitsTest {
             case Q4_K, Q5_K, Q6_K -> 8e-2f;
             default -> 0.25f;
         };
-        // Measured on the CPU backend (F16 cache): stories260k 0.023, synth F32 0.0009. The goal for F32 is 1e-3:
-        // ggml converts the attention weights to fp16 before multiplying an F16 value cache, which the CPU
-        // backend does not yet do (the reference backend does, and measures 0.0023 on stories260k).
+        // Measured max |logit diff| on the CPU backend, F16 cache, 2 threads (before -> after matching ggml's x86
+        // arithmetic: fp16 attention probabilities, ggml_v_expf softmax/silu, x86 Q8 quantizer, ggml lane order):
+        //   F32   stories260k 0.0230 -> 0.0092, synth 0.00087 -> 0.00014   (llama.cpp itself moves stories by
+        //         0.0099 between batched and one-token decoding: its F32/F16 summation order differs by path)
+        //   F16   0.0017 -> 0.0016      BF16  0.0129 -> 0.0124 (ggml rounds activations to bf16; not yet here)
+        //   Q8_0  0.033  -> 0.0000005   Q4_1  0.042 -> 0.0000005   (bit-exact; 5e-7 is the golden's 7 digits)
+        //   Q4_0  0.047  -> 0.017  (llama.cpp repacks Q4_0 as q4_0_8x8; its prompt GEMM is another order)
+        //   Q5_0  0.043 -> 0.043, Q5_1 0.043 -> 0.043, Q4_K 0.056, Q5_K 0.060, Q6_K 0.069 (float activations
+        //         here; ggml uses Q8_0/Q8_1/Q8_K activations for these)
         return switch (type) {
-            case F32 -> 3e-2f;
-            case F16, BF16 -> 2e-2f;
-            case Q8_0 -> 4e-2f;
-            case Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL -> 6e-2f;
-            case Q4_K, Q5_K, Q6_K -> 8e-2f;
+            case F32 -> 1.5e-2f; // stories260k measured 0.0092..0.0099: F32 dots still reduce in JIT-dependent order
+            case F16 -> 2e-3f;
+            case BF16 -> 1.5e-2f;
+            case Q8_0, Q4_1 -> 1e-4f;
+            case Q4_0 -> 2e-2f;
+            case Q5_0, Q5_1 -> 5e-2f;
+            case IQ4_NL -> 6e-2f;
+            case Q4_K -> 6e-2f;
+            case Q5_K -> 6.5e-2f;
+            case Q6_K -> 7.5e-2f;
             default -> 0.25f; // Q2_K, Q3_K: coarse
         };
     }

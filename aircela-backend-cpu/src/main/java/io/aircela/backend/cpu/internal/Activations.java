@@ -29,6 +29,8 @@ public final class Activations {
     public float[] x = new float[0];
     /** Converted activations: fp16-rounded values or Q8 integers stored as floats, {@code (n, cols)}. */
     public float[] q = new float[0];
+    /** The same Q8 integers as bytes (vector kernels reinterpret 4 of them as one int lane), {@code (n, cols)}. */
+    public byte[] qb = new byte[0];
     /** Q8 block scales (fp16 values), {@code (n, cols / 32)}. */
     public float[] d = new float[0];
     /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
@@ -42,6 +44,7 @@ public final class Activations {
         if (x.length < size) {
             x = new float[size];
             q = new float[size];
+            qb = new byte[size];
         }
         int blocks = size / BLOCK + 1;
         if (d.length < blocks) {
@@ -69,25 +72,26 @@ public final class Activations {
     }
 
     /**
-     * ggml's {@code quantize_row_q8_0_ref} / {@code quantize_row_q8_1_ref}: d = amax / 127,
-     * q = roundf(x / d) (half away from zero), d stored as fp16; Q8_1 also s = fp16(d * sum q) with the
-     * unrounded d. (The AVX2 variant computes 127 / amax and rounds half to even: it differs only on
-     * exact ties.)
+     * ggml's x86 {@code quantize_row_q8_0} / {@code quantize_row_q8_1} (the AVX2 code the prebuilt CPU
+     * library runs): d = amax / 127 stored as fp16, q = round-half-even(x * (127 / amax)); Q8_1 also
+     * s = fp16(d * sum q) with the unrounded d. (The portable {@code _ref} versions multiply by 1 / d and
+     * round half away from zero; that flips a few q per row by one, enough to move logits by 1e-3.)
      */
     private void quantizeBlock(int b, boolean withSum) {
         int o = b * BLOCK;
         float amax = 0f;
         for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
         float dd = amax / 127f;
-        float id = dd != 0f ? 1f / dd : 0f;
+        float id = amax != 0f ? 127f / amax : 0f;
         int sum = 0;
         for (int j = 0; j < BLOCK; j++) {
-            float v = roundAwayFromZero(x[o + j] * id);
+            float v = (float) Math.rint(x[o + j] * id);
             q[o + j] = v;
+            qb[o + j] = (byte) v;
             sum += (int) v;
         }
         d[b] = half(dd);
-        s[b] = withSum ? half(sum * dd) : 0f;
+        s[b] = withSum ? half(dd * sum) : 0f;
     }
 
     /** C's roundf: ties away from zero (Math.round ties toward +infinity). Done in double: exact. */

@@ -8,9 +8,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * Causal attention, split over (query row, head) pairs. For query row {@code i} at position
  * {@code p = startPos + i} and head {@code h} (KV head {@code h / (heads / kvHeads)}):
- * {@code s_t = (q . k_t) * scale} for {@code t <= p}, softmax with the max subtracted and the sum in
- * double (as ggml's {@code ggml_vec_soft_max_f32}), {@code out = sum_t p_t v_t}. With an F16 cache the
- * query is rounded to fp16 first, as ggml converts it to the keys' type before the dot product.
+ * {@code s_t = (q . k_t) * scale} for {@code t <= p}, softmax with the max subtracted (exactly as ggml's
+ * {@code ggml_vec_soft_max_f32}, see {@link GgmlMath}), {@code out = sum_t p_t v_t}. With an F16 cache
+ * (llama.cpp's default, flash attention off) ggml converts the query and the probabilities to fp16 before
+ * the two products ({@code vec_dot_type} of F16 is F16); we round them the same way.
  */
 public final class AttentionTask implements WorkerPool.Body {
     private final float[][] scores;
@@ -22,12 +23,14 @@ public final class AttentionTask implements WorkerPool.Body {
     private MemorySegment v;
     private MemorySegment out;
     private boolean half;
+    private final float[][] chunks;
 
     /** Per-worker scratch: {@code scores[w]} of the context length, {@code query[w], acc[w]} of headDim. */
     public AttentionTask(float[][] scores, float[][] query, float[][] acc) {
         this.scores = scores;
         this.query = query;
         this.acc = acc;
+        this.chunks = new float[scores.length][GgmlMath.CHUNK];
     }
 
     public void set(Op.Attention op, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment out,
@@ -53,6 +56,7 @@ public final class AttentionTask implements WorkerPool.Body {
         float[] qh = query[worker];
         float[] s = scores[worker];
         float[] o = acc[worker];
+        float[] chunk = chunks[worker];
         long qOff = ((long) i * op.heads() + h) * hd;
         MemorySegment.copy(q, WeightKernel.F32, qOff * 4, qh, 0, hd);
         if (half) for (int d = 0; d < hd; d++) qh[d] = Activations.half(qh[d]);
@@ -63,16 +67,23 @@ public final class AttentionTask implements WorkerPool.Body {
             s[t] = dot * op.scale();
             max = Math.max(max, s[t]);
         }
+        // ggml_vec_soft_max_f32 over llama.cpp's KV window (a multiple of 256 cells, masked ones -inf): SIMD expf
+        // in chunks of 16, each chunk's sum reduced in float, chunk sums added in double. Masked cells add 0.
         double sum = 0;
-        for (int t = 0; t <= pos; t++) {
-            float e = (float) Math.exp(s[t] - max);
-            s[t] = e;
-            sum += e;
+        for (int c = 0; c <= pos; c += GgmlMath.CHUNK) {
+            for (int k = 0; k < GgmlMath.CHUNK; k++) {
+                int t = c + k;
+                float e = t <= pos ? GgmlMath.expf(s[t] - max) : 0f;
+                if (t <= pos) s[t] = e;
+                chunk[k] = e;
+            }
+            sum += GgmlMath.reduce16(chunk, 0);
         }
         float inv = (float) (1.0 / sum);
         java.util.Arrays.fill(o, 0, hd, 0f);
         for (int t = 0; t <= pos; t++) {
             float p = s[t] * inv;
+            if (half) p = Activations.half(p); // ggml converts the probabilities to V's type (fp16) before V^T . p
             long vOff = (long) t * kvStride + (long) kvh * hd;
             if (half) for (int d = 0; d < hd; d++) o[d] += p * Float.float16ToFloat(v.getAtIndex(WeightKernel.F16, vOff + d));
             else for (int d = 0; d < hd; d++) o[d] += p * v.getAtIndex(WeightKernel.F32, vOff + d);

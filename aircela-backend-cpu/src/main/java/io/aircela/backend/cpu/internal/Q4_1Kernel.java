@@ -2,6 +2,7 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -22,9 +23,8 @@ import java.nio.ByteOrder;
  */
 public final class Q4_1Kernel implements WeightKernel {
     static final int BLOCK_BYTES = 20;
-    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int PARTS = B.length() / Math.min(S.length(), B.length());
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
 
     @Override
     public Activations.Form form() {
@@ -34,46 +34,66 @@ public final class Q4_1Kernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.q, a.d, a.s, xo, a.cols)
-                : dotScalar(w, rowOffset, a.q, a.d, a.s, xo, a.cols);
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, a.s, xo, a.cols, tmp)
+                : dotScalar(w, rowOffset, a.q, a.d, a.s, xo, a.cols, tmp);
     }
 
-    /** Scalar twin. */
-    public static float dotScalar(MemorySegment w, long off, float[] xq, float[] xd, float[] xs, int xo, int cols) {
-        float sum = 0f;
-        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
-            int sumi = 0;
-            int xb = xo + b * 32;
-            for (int j = 0; j < 16; j++) {
-                int packed = w.get(ValueLayout.JAVA_BYTE, off + 4 + j) & 0xFF;
-                sumi += (packed & 0x0F) * (int) xq[xb + j] + (packed >>> 4) * (int) xq[xb + j + 16];
-            }
-            sum += (WeightKernel.half(w, off) * xd[xb / 32]) * sumi + WeightKernel.half(w, off + 2) * xs[xb / 32];
-        }
-        return sum;
-    }
-
-    /** Vector kernel: as {@link Q4_0Kernel#dotVector} without the -8 offset, plus the min term per block. */
-    public static float dotVector(MemorySegment w, long off, float[] xq, float[] xd, float[] xs, int xo, int cols) {
-        FloatVector total = FloatVector.zero(S);
+    /**
+     * Scalar twin in ggml's x86 order ({@code ggml_vec_dot_q4_1_q8_1}): eight float lanes, lane k accumulating
+     * {@code fma(dw * dx, sum of products of elements 4k .. 4k+3, lane)}, reduced by {@link GgmlMath#reduce8};
+     * the min terms {@code m * sx} add up separately in float and come last. {@code acc}: scratch of 8 or more.
+     */
+    public static float dotScalar(MemorySegment w, long off, float[] xq, float[] xd, float[] xs, int xo, int cols,
+                                  float[] acc) {
+        java.util.Arrays.fill(acc, 0, 8, 0f);
         float mins = 0f;
-        int lanes = S.length();
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 32;
-            ByteVector packed = ByteVector.fromMemorySegment(B, w, off + 4, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = packed.and((byte) 0x0F);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4);
-            FloatVector acc = FloatVector.zero(S);
-            for (int p = 0; p < PARTS; p++) {
-                acc = ((FloatVector) lo.convertShape(VectorOperators.B2F, S, p))
-                        .fma(FloatVector.fromArray(S, xq, xb + p * lanes), acc);
-                acc = ((FloatVector) hi.convertShape(VectorOperators.B2F, S, p))
-                        .fma(FloatVector.fromArray(S, xq, xb + 16 + p * lanes), acc);
-            }
-            total = acc.fma(FloatVector.broadcast(S, WeightKernel.half(w, off) * xd[xb / 32]), total);
             mins += WeightKernel.half(w, off + 2) * xs[xb / 32];
+            float d = WeightKernel.half(w, off) * xd[xb / 32];
+            for (int k = 0; k < 8; k++) {
+                int g = 0;
+                for (int i = 4 * k; i < 4 * k + 4; i++) {
+                    int packed = w.get(ValueLayout.JAVA_BYTE, off + 4 + (i & 15)) & 0xFF;
+                    g += (i < 16 ? packed & 0x0F : packed >>> 4) * (int) xq[xb + i];
+                }
+                acc[k] = Math.fma(d, (float) g, acc[k]);
+            }
         }
-        return total.reduceLanes(VectorOperators.ADD) + mins;
+        return GgmlMath.reduce8(acc, 0) + mins;
+    }
+
+    /**
+     * Vector kernel, the twin's arithmetic: the 16 packed bytes are four int lanes; nibble s of the low (high)
+     * halves gives elements 4k+s of groups 0..3 (4..7), multiplied by the matching activation bytes.
+     */
+    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
+                                  float[] acc) {
+        FloatVector lo = FloatVector.zero(F4), hi = FloatVector.zero(F4);
+        float mins = 0f;
+        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
+            int xb = xo + b * 32;
+            mins += WeightKernel.half(w, off + 2) * xs[xb / 32];
+            IntVector p = ByteVector.fromMemorySegment(B16, w, off + 4, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+            IntVector xl = ByteVector.fromArray(B16, xq, xb).reinterpretAsInts();
+            IntVector xh = ByteVector.fromArray(B16, xq, xb + 16).reinterpretAsInts();
+            IntVector gl = nibble(p, 0).mul(Q8_0Kernel.signedByte(xl, 0));
+            IntVector gh = nibble(p, 4).mul(Q8_0Kernel.signedByte(xh, 0));
+            for (int s = 1; s < 4; s++) {
+                gl = gl.add(nibble(p, 8 * s).mul(Q8_0Kernel.signedByte(xl, s)));
+                gh = gh.add(nibble(p, 8 * s + 4).mul(Q8_0Kernel.signedByte(xh, s)));
+            }
+            FloatVector d = FloatVector.broadcast(F4, WeightKernel.half(w, off) * xd[xb / 32]);
+            lo = ((FloatVector) gl.convert(VectorOperators.I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) gh.convert(VectorOperators.I2F, 0)).fma(d, hi);
+        }
+        lo.intoArray(acc, 0);
+        hi.intoArray(acc, 4);
+        return GgmlMath.reduce8(acc, 0) + mins;
+    }
+
+    private static IntVector nibble(IntVector v, int shift) {
+        return v.lanewise(VectorOperators.LSHR, shift).and(0x0F);
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
@@ -16,13 +18,13 @@ import java.nio.ByteOrder;
  *     int8_t    qs[32];  // quants
  * } block_q8_0;          // 34 bytes, w = d * q
  * }</pre>
- * Per block: {@code sumi = sum qw * qx} (integer), {@code sum += sumi * (dw * dx)}.
+ * Per block: {@code sumi = sum qw * qx} (integer), {@code sum += sumi * (dw * dx)}, accumulated in ggml's
+ * x86 lane order (see {@link #dotScalar}).
  */
 public final class Q8_0Kernel implements WeightKernel {
     static final int BLOCK_BYTES = 34;
-    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int PARTS = B.length() / Math.min(S.length(), B.length());
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
 
     @Override
     public Activations.Form form() {
@@ -32,41 +34,53 @@ public final class Q8_0Kernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.q, a.d, xo, a.cols)
-                : dotScalar(w, rowOffset, a.q, a.d, xo, a.cols);
-    }
-
-    /** Scalar twin: {@code xq} holds Q8 integers as floats, {@code xd} block scales; {@code xo} is a multiple of 32. */
-    public static float dotScalar(MemorySegment w, long off, float[] xq, float[] xd, int xo, int cols) {
-        float sum = 0f;
-        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
-            int sumi = 0;
-            int xb = xo + b * 32;
-            for (int j = 0; j < 32; j++) sumi += w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j) * (int) xq[xb + j];
-            sum += sumi * (WeightKernel.half(w, off) * xd[xb / 32]);
-        }
-        return sum;
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, xo, a.cols, tmp)
+                : dotScalar(w, rowOffset, a.q, a.d, xo, a.cols, tmp);
     }
 
     /**
-     * Vector kernel: bytes widen to float lanes; products of Q8 integers and their lane sums stay below
-     * 2^24, so the float arithmetic is exact integer arithmetic until the per-block scale.
+     * Scalar twin, in ggml's x86 order ({@code ggml_vec_dot_q8_0_q8_0}, AVX2/VNNI): eight float lanes, lane k
+     * accumulating {@code fma(dw * dx, sum of products 4k .. 4k+3, lane)} block after block, then
+     * {@link GgmlMath#reduce8}. The same order gives the same float rounding, bit for bit.
+     * {@code xq} holds Q8 integers as floats, {@code xd} block scales; {@code acc} is scratch of 8 or more.
      */
-    public static float dotVector(MemorySegment w, long off, float[] xq, float[] xd, int xo, int cols) {
-        FloatVector total = FloatVector.zero(S);
-        int lanes = S.length();
+    public static float dotScalar(MemorySegment w, long off, float[] xq, float[] xd, int xo, int cols, float[] acc) {
+        java.util.Arrays.fill(acc, 0, 8, 0f);
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 32;
-            FloatVector acc = FloatVector.zero(S);
-            for (int j = 0; j < 32; j += 16) {
-                ByteVector q = ByteVector.fromMemorySegment(B, w, off + 2 + j, ByteOrder.LITTLE_ENDIAN);
-                for (int p = 0; p < PARTS; p++)
-                    acc = ((FloatVector) q.convertShape(VectorOperators.B2F, S, p))
-                            .fma(FloatVector.fromArray(S, xq, xb + j + p * lanes), acc);
+            float d = WeightKernel.half(w, off) * xd[xb / 32];
+            for (int k = 0; k < 8; k++) {
+                int g = 0;
+                for (int i = 4 * k; i < 4 * k + 4; i++) g += w.get(ValueLayout.JAVA_BYTE, off + 2 + i) * (int) xq[xb + i];
+                acc[k] = Math.fma(d, (float) g, acc[k]);
             }
-            total = acc.fma(FloatVector.broadcast(S, WeightKernel.half(w, off) * xd[xb / 32]), total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return GgmlMath.reduce8(acc, 0);
+    }
+
+    /**
+     * Vector kernel, same arithmetic as the twin: 32 bytes of weights and of activations are read as eight int
+     * lanes of four bytes each; the four signed bytes are shifted out and multiplied lane-wise (exact integers),
+     * giving the eight group sums at once.
+     */
+    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, int xo, int cols, float[] acc) {
+        FloatVector total = FloatVector.zero(F8);
+        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
+            int xb = xo + b * 32;
+            IntVector wi = ByteVector.fromMemorySegment(B32, w, off + 2, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+            IntVector xi = ByteVector.fromArray(B32, xq, xb).reinterpretAsInts();
+            IntVector g = signedByte(wi, 0).mul(signedByte(xi, 0));
+            for (int s = 1; s < 4; s++) g = g.add(signedByte(wi, s).mul(signedByte(xi, s)));
+            FloatVector gf = (FloatVector) g.convert(VectorOperators.I2F, 0);
+            total = gf.fma(FloatVector.broadcast(F8, WeightKernel.half(w, off) * xd[xb / 32]), total);
+        }
+        total.intoArray(acc, 0);
+        return GgmlMath.reduce8(acc, 0);
+    }
+
+    /** Byte {@code s} (0 = lowest) of each int lane, sign-extended. */
+    static IntVector signedByte(IntVector v, int s) {
+        return v.lanewise(VectorOperators.LSHL, 24 - 8 * s).lanewise(VectorOperators.ASHR, 24);
     }
 
     @Override

@@ -63,14 +63,26 @@ public final class RowOps {
         }
     }
 
-    /** ggml_compute_forward_soft_max_f32 (no mask, scale 1): max in float, sum in double, multiply by 1/sum. */
+    /**
+     * ggml_compute_forward_soft_max_f32 (no mask, scale 1): max in float; {@link GgmlMath#expf} in chunks of 16
+     * whose float sums ({@link GgmlMath#reduce16}) add up in double, libm expf for the tail; times 1/sum.
+     */
     public static void softmax(MemorySegment x, int n, int dim) {
+        float[] chunk = new float[GgmlMath.CHUNK];
+        int simd = dim - dim % GgmlMath.CHUNK;
         for (int r = 0; r < n; r++) {
             long o = (long) r * dim;
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < dim; i++) max = Math.max(max, x.getAtIndex(F32, o + i));
             double sum = 0;
-            for (int i = 0; i < dim; i++) {
+            for (int c = 0; c < simd; c += GgmlMath.CHUNK) {
+                for (int k = 0; k < GgmlMath.CHUNK; k++) {
+                    chunk[k] = GgmlMath.expf(x.getAtIndex(F32, o + c + k) - max);
+                    x.setAtIndex(F32, o + c + k, chunk[k]);
+                }
+                sum += GgmlMath.reduce16(chunk, 0);
+            }
+            for (int i = simd; i < dim; i++) {
                 float e = (float) Math.exp(x.getAtIndex(F32, o + i) - max);
                 x.setAtIndex(F32, o + i, e);
                 sum += e;
@@ -80,12 +92,14 @@ public final class RowOps {
         }
     }
 
-    /** ggml_vec_swiglu_f32: {@code out = x / (1 + exp(-x)) * up}. */
+    /**
+     * ggml_vec_swiglu_f32: {@code out = silu(x) * up} with the SIMD {@link GgmlMath#silu}. ggml runs it per row
+     * of the FFN width with a libm tail; we see one flat range, so for a width that is not a multiple of 16
+     * the tail elements of each row differ from ggml by an ulp or so.
+     */
     public static void swiGlu(MemorySegment gate, MemorySegment up, MemorySegment out, long count) {
-        for (long i = 0; i < count; i++) {
-            float g = gate.getAtIndex(F32, i);
-            out.setAtIndex(F32, i, g / (1.0f + (float) Math.exp(-g)) * up.getAtIndex(F32, i));
-        }
+        for (long i = 0; i < count; i++)
+            out.setAtIndex(F32, i, GgmlMath.silu(gate.getAtIndex(F32, i)) * up.getAtIndex(F32, i));
     }
 
     /** {@code out[i] = a[i] + b[i % bCount]}. */

@@ -52,8 +52,8 @@ class KernelTwinTest {
             Activations a = activations(Activations.Form.Q8_0);
             for (int row = 0; row < 2; row++) {
                 int xo = row * COLS;
-                float s = Q8_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS);
-                float v = Q8_0Kernel.dotVector(w, 0, a.q, a.d, xo, COLS);
+                float s = Q8_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS, new float[8]);
+                float v = Q8_0Kernel.dotVector(w, 0, a.qb, a.d, xo, COLS, new float[8]);
                 double ref = 0, terms = 0;
                 for (int b = 0; b < COLS / 32; b++) {
                     long sumi = 0;
@@ -63,7 +63,7 @@ class KernelTwinTest {
                     terms += Math.abs(sumi * scale);
                 }
                 assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q8_0 x q8_0");
-                assertTwins(s, v, terms);
+                assertEquals(s, v, "vector and scalar twins add in the same order: bit-identical");
             }
         }
     }
@@ -97,8 +97,8 @@ class KernelTwinTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment w = randomBlocks(arena, 20, new int[]{0, 2});
             Activations a = activations(Activations.Form.Q8_1);
-            float s = Q4_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, 0, COLS);
-            float v = Q4_1Kernel.dotVector(w, 0, a.q, a.d, a.s, 0, COLS);
+            float s = Q4_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, 0, COLS, new float[8]);
+            float v = Q4_1Kernel.dotVector(w, 0, a.qb, a.d, a.s, 0, COLS, new float[8]);
             double ref = 0, terms = 0;
             for (int b = 0; b < COLS / 32; b++) {
                 long sumi = 0, sumq = 0;
@@ -115,7 +115,7 @@ class KernelTwinTest {
                 terms += Math.abs(dd * sumi) + Math.abs(m * sx);
             }
             assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q4_1 x q8_1");
-            assertTwins(s, v, terms);
+            assertEquals(s, v, "vector and scalar twins add in the same order: bit-identical");
         }
     }
 
@@ -146,26 +146,32 @@ class KernelTwinTest {
         a.reserve(1, 32);
         for (int j = 0; j < 32; j++) a.x[j] = j - 16.5f; // amax 16.5 -> d = 16.5/127; exact halves appear
         a.x[0] = -127f * 0.25f; // amax 31.75, d = 0.25: x/d = j*4 - 66, exact integers
-        a.x[1] = 0.125f;        // 0.5 step: a tie, roundf goes away from zero -> 1
+        a.x[1] = 0.125f;        // 0.5 step: a tie, x86 rounds half to even -> 0
         a.x[2] = -0.375f;       // -1.5 -> -2
+        a.x[3] = 0.625f;        // 2.5 -> 2
         a.prepare(Activations.Form.Q8_1);
         assertEquals(0.25f, a.d[0]);
         assertEquals(-127f, a.q[0]);
-        assertEquals(1f, a.q[1]);
+        assertEquals(0f, a.q[1]);
         assertEquals(-2f, a.q[2]);
+        assertEquals(2f, a.q[3]);
+        assertEquals(2, a.qb[3]);
         int sum = 0;
         for (int j = 0; j < 32; j++) sum += (int) a.q[j];
         assertEquals(Activations.half(sum * 0.25f), a.s[0]);
-        assertTrue(Activations.roundAwayFromZero(0.49999997f) == 0f, "no float rounding trap in roundf");
-        assertEquals(-3f, Activations.roundAwayFromZero(-2.5f));
     }
 
-    /** ggml quantize_row_q8_0_ref, written out again: q_j of the block starting at x[o]. */
+    /** ggml's x86 quantize_row_q8_0, written out again: q_j of the block starting at x[o]. */
     private static int ggmlQ(float[] x, int o, int j) {
-        float d = (float) ggmlDUnrounded(x, o);
-        float id = d != 0 ? 1f / d : 0f;
-        float v = x[o + j] * id;
-        return (int) Math.signum(v) * (int) Math.floor(Math.abs((double) v) + 0.5);
+        float amax = 127f * (float) ggmlDUnrounded(x, o) == 0f ? 0f : amax(x, o);
+        float id = amax != 0 ? 127f / amax : 0f;
+        return (int) Math.rint(x[o + j] * id);
+    }
+
+    private static float amax(float[] x, int o) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        return amax;
     }
 
     private static double ggmlDUnrounded(float[] x, int o) {
