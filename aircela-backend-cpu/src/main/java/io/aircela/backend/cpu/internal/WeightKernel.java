@@ -22,6 +22,18 @@ public interface WeightKernel {
      */
     float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp);
 
+    /**
+     * Dots of one weight row with activation rows {@code xRow .. xRow + count} into {@code out[0 .. count)}
+     * ({@code count <= }{@link #ROWS_PER_TILE}). Same results as {@link #dot} row by row; kernels override it to
+     * decode each weight block once for all the rows (prefill).
+     */
+    default void dotRows(MemorySegment w, long rowOffset, Activations a, int xRow, int count, float[] out, float[] tmp) {
+        for (int i = 0; i < count; i++) out[i] = dot(w, rowOffset, a, xRow + i, tmp);
+    }
+
+    /** Activation rows one {@link #dotRows} call handles at most. */
+    int ROWS_PER_TILE = 4;
+
     /** Dequantizes {@code cols} weights starting at byte {@code rowOffset} into {@code dst[dstOffset ..]}. */
     void dequantizeRow(MemorySegment w, long rowOffset, float[] dst, int dstOffset, int cols);
 
