@@ -59,19 +59,20 @@ class GoldenLogitsTest {
         //   F16   0.0017 -> 0.0016      BF16  0.0129 -> 0.0124 (ggml rounds activations to bf16; not yet here)
         //   Q8_0  0.033  -> 0.0000005   Q4_1  0.042 -> 0.0000005   (bit-exact; 5e-7 is the golden's 7 digits)
         //   Q4_0  0.047  -> 0.017  (llama.cpp repacks Q4_0 as q4_0_8x8; its prompt GEMM is another order)
-        //   Q5_0  0.043 -> 0.043, Q5_1 0.043 -> 0.043, Q4_K 0.056, Q5_K 0.060, Q6_K 0.069 (float activations
-        //         here; ggml uses Q8_0/Q8_1/Q8_K activations for these)
+        //   Q5_0  0.043 -> 0.0000004   Q5_1  0.043 -> 0.0000004   (fused Q5 x Q8_0/Q8_1 kernels: bit-exact)
+        //   Q4_K  0.056 -> 0.0000010   Q5_K  0.060 -> 0.0000010   (Q8_K activations; Q4_K in llama.cpp's repacked
+        //         q4_K_8x8 gemv order, Q5_K in vec_dot_q5_K_q8_K's lane order: bit-exact)
+        //   Q6_K  0.069 -> 0.019 (every other position exact to 7e-7; at generated positions 9 and 17 the matmuls
+        //         are bit-exact on llama.cpp's own dumped inputs, so the rest comes from a non-matmul op)
+        //   Q2_K  0.057, Q3_K 0.062: still dequantized to float (llama.cpp: Q8_K activations; Q2_K repacked)
         return switch (type) {
             case F32 -> 1.5e-2f; // stories260k measured 0.0092..0.0099: F32 dots still reduce in JIT-dependent order
             case F16 -> 2e-3f;
             case BF16 -> 1.5e-2f;
-            case Q8_0, Q4_1 -> 1e-4f;
+            case Q8_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K -> 1e-4f;
             case Q4_0 -> 2e-2f;
-            case Q5_0, Q5_1 -> 5e-2f;
             case IQ4_NL -> 6e-2f;
-            case Q4_K -> 6e-2f;
-            case Q5_K -> 6.5e-2f;
-            case Q6_K -> 7.5e-2f;
+            case Q6_K -> 2.5e-2f; // measured 0.0186, from a non-matmul op (see above)
             default -> 0.25f; // Q2_K, Q3_K: coarse
         };
     }

@@ -19,11 +19,15 @@ public final class Activations {
         HALF,
         /** ggml Q8_0 blocks of 32: q, and d as fp16 (Q8_0, Q4_0 weights). */
         Q8_0,
-        /** ggml Q8_1 blocks of 32: q, d as fp16, s = fp16(d * sum q) (Q4_1 weights). */
-        Q8_1
+        /** ggml Q8_1 blocks of 32: q, d as fp16, s = fp16(d * sum q) (Q4_1, Q5_1 weights). */
+        Q8_1,
+        /** ggml Q8_K blocks of 256: q, d as float, sums of 16 q in {@link #bsums} (K-quant weights). */
+        Q8_K
     }
 
     public static final int BLOCK = 32;
+    /** Elements per Q8_K super-block. */
+    public static final int BLOCK_K = 256;
 
     /** Raw activations, {@code (n, cols)}. */
     public float[] x = new float[0];
@@ -31,10 +35,12 @@ public final class Activations {
     public float[] q = new float[0];
     /** The same Q8 integers as bytes (vector kernels reinterpret 4 of them as one int lane), {@code (n, cols)}. */
     public byte[] qb = new byte[0];
-    /** Q8 block scales (fp16 values), {@code (n, cols / 32)}. */
+    /** Q8 block scales (fp16 values), {@code (n, cols / 32)}; for Q8_K float scales, {@code (n, cols / 256)}. */
     public float[] d = new float[0];
     /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
     public float[] s = new float[0];
+    /** Q8_K sums of each 16 consecutive q, {@code (n, cols / 16)}. */
+    public int[] bsums = new int[0];
     public int n;
     public int cols;
 
@@ -50,6 +56,7 @@ public final class Activations {
         if (d.length < blocks) {
             d = new float[blocks];
             s = new float[blocks];
+            bsums = new int[2 * blocks];
         }
         this.n = n;
         this.cols = cols;
@@ -67,6 +74,10 @@ public final class Activations {
             case Q8_0, Q8_1 -> {
                 assert cols % BLOCK == 0;
                 for (int b = 0; b < size / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1);
+            }
+            case Q8_K -> {
+                assert cols % BLOCK_K == 0;
+                for (int b = 0; b < size / BLOCK_K; b++) quantizeBlockK(b);
             }
         }
     }
@@ -92,6 +103,35 @@ public final class Activations {
         }
         d[b] = half(dd);
         s[b] = withSum ? half(dd * sum) : 0f;
+    }
+
+    /**
+     * ggml's {@code quantize_row_q8_K} (the x86 build calls the reference code): the element of largest
+     * magnitude (the first one) fixes {@code iscale = -127 / max}; {@code q = min(127, nearest_int(iscale * x))}
+     * with nearest_int's round-half-even; {@code d = 1 / iscale} as a float; then the sums of each 16 q.
+     */
+    private void quantizeBlockK(int b) {
+        int o = b * BLOCK_K;
+        float amax = 0f, max = 0f;
+        for (int j = 0; j < BLOCK_K; j++) {
+            float ax = Math.abs(x[o + j]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[o + j];
+            }
+        }
+        float iscale = amax != 0f ? -127f / max : 0f;
+        for (int j = 0; j < BLOCK_K; j++) {
+            float v = Math.min(127f, (float) Math.rint(iscale * x[o + j]));
+            q[o + j] = v;
+            qb[o + j] = (byte) v;
+        }
+        for (int g = 0; g < BLOCK_K / 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) sum += qb[o + 16 * g + j];
+            bsums[b * (BLOCK_K / 16) + g] = sum;
+        }
+        d[b] = amax != 0f ? 1f / iscale : 0f;
     }
 
     /** C's roundf: ties away from zero (Math.round ties toward +infinity). Done in double: exact. */

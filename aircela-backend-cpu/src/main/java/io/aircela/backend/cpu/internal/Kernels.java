@@ -12,7 +12,8 @@ import java.util.Set;
 public final class Kernels {
     /** Types with a fused (vector + scalar twin) kernel here. */
     public static final Set<QuantType> FUSED = EnumSet.of(QuantType.F32, QuantType.F16, QuantType.Q8_0,
-            QuantType.Q4_0, QuantType.Q4_1);
+            QuantType.Q4_0, QuantType.Q4_1, QuantType.Q5_0, QuantType.Q5_1, QuantType.Q4_K, QuantType.Q5_K,
+            QuantType.Q6_K);
 
     private final Map<QuantType, WeightKernel> byType = new EnumMap<>(QuantType.class);
 
@@ -23,6 +24,11 @@ public final class Kernels {
         byType.put(QuantType.Q8_0, new Q8_0Kernel());
         byType.put(QuantType.Q4_0, new Q4_0Kernel());
         byType.put(QuantType.Q4_1, new Q4_1Kernel());
+        byType.put(QuantType.Q5_0, new Q5_0Kernel());
+        byType.put(QuantType.Q5_1, new Q5_1Kernel());
+        byType.put(QuantType.Q4_K, new Q4_KKernel());
+        byType.put(QuantType.Q5_K, new Q5_KKernel());
+        byType.put(QuantType.Q6_K, new Q6_KKernel());
         for (QuantType t : QuantType.values()) {
             if (byType.containsKey(t) || t.blockSize() == 1 && t != QuantType.BF16) continue; // ints, F64: not weights
             Providers.findDequantizer(t.name()).ifPresent(d -> byType.put(t, new DequantizerKernel(d)));

@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class MatMulTask implements WorkerPool.Body {
     private final float[][] scratch;
+    private final float[][] tiles;
     private WeightKernel kernel;
     private MemorySegment weight;
     private long rowBytes;
@@ -19,6 +20,7 @@ public final class MatMulTask implements WorkerPool.Body {
     /** {@code scratch[worker]} holds at least one dequantized row. */
     public MatMulTask(float[][] scratch) {
         this.scratch = scratch;
+        this.tiles = new float[scratch.length][WeightKernel.ROWS_PER_TILE];
     }
 
     public void set(WeightKernel kernel, MemorySegment weight, long rowBytes, Activations act, MemorySegment out,
@@ -34,10 +36,20 @@ public final class MatMulTask implements WorkerPool.Body {
     @Override
     public void run(int from, int to, int worker) {
         float[] tmp = scratch[worker];
+        float[] tile = tiles[worker];
+        int n = act.n;
         for (int r = from; r < to; r++) {
             long off = r * rowBytes;
-            for (int i = 0; i < act.n; i++)
-                out.setAtIndex(WeightKernel.F32, (long) i * rows + r, kernel.dot(weight, off, act, i, tmp));
+            if (n == 1) {
+                out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, off, act, 0, tmp));
+                continue;
+            }
+            // prefill: the weight row (a few KiB, in L1) meets the activation rows a tile at a time
+            for (int i = 0; i < n; i += WeightKernel.ROWS_PER_TILE) {
+                int count = Math.min(WeightKernel.ROWS_PER_TILE, n - i);
+                kernel.dotRows(weight, off, act, i, count, tile, tmp);
+                for (int k = 0; k < count; k++) out.setAtIndex(WeightKernel.F32, (long) (i + k) * rows + r, tile[k]);
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,6 +27,9 @@ public final class Q8_0Kernel implements WeightKernel {
     static final int BLOCK_BYTES = 34;
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    /** 512-bit vectors run natively (AVX-512): the short-lane kernel; else the 256-bit int-lane one. */
+    private static final boolean WIDE = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
 
     @Override
     public Activations.Form form() {
@@ -59,11 +64,45 @@ public final class Q8_0Kernel implements WeightKernel {
     }
 
     /**
-     * Vector kernel, same arithmetic as the twin: 32 bytes of weights and of activations are read as eight int
-     * lanes of four bytes each; the four signed bytes are shifted out and multiplied lane-wise (exact integers),
-     * giving the eight group sums at once.
+     * Vector kernel, same arithmetic as the twin: the 32 weight and activation bytes widen to 32 short lanes
+     * (one 512-bit vector) and multiply exactly ({@code |q| <= 128}, products fit 16 bits); adjacent products
+     * then pair up twice, into 16 int and 8 long lanes, which are exactly the eight group sums. Faster than
+     * shifting each byte out of int lanes: two widenings and six shifts/adds per block instead of sixteen
+     * shifts, four 32-bit multiplies and three adds.
      */
     public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, int xo, int cols, float[] acc) {
+        if (!WIDE) return dotVectorInts(w, off, xq, xd, xo, cols, acc);
+        FloatVector total = FloatVector.zero(F8);
+        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
+            int xb = xo + b * 32;
+            ShortVector ws = (ShortVector) ByteVector.fromMemorySegment(B32, w, off + 2, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2S, S32, 0);
+            ShortVector xs = (ShortVector) ByteVector.fromArray(B32, xq, xb).convertShape(VectorOperators.B2S, S32, 0);
+            total = groupSums(ws, xs).fma(FloatVector.broadcast(F8, WeightKernel.half(w, off) * xd[xb / 32]), total);
+        }
+        total.intoArray(acc, 0);
+        return GgmlMath.reduce8(acc, 0);
+    }
+
+    /**
+     * The eight sums of four consecutive products {@code w[4k..4k+3] . x[4k..4k+3]} of 32 short lanes, as floats
+     * (exact: each is below 2^16). Pairs: an int lane holds two products, {@code (p + (p << 16)) >> 16} is their
+     * sum while it fits 16 bits ({@code |sum| <= 2 * 128 * 127}, activations are never -128); then the same
+     * with long lanes. Lane order is little-endian, as on every platform the Vector API runs.
+     */
+    static FloatVector groupSums(ShortVector w, ShortVector x) {
+        IntVector p = w.mul(x).reinterpretAsInts();
+        IntVector pairs = p.add(p.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+        LongVector l = pairs.reinterpretAsLongs();
+        LongVector quads = l.add(l.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
+        return (FloatVector) quads.convertShape(VectorOperators.L2F, F8, 0);
+    }
+
+    /**
+     * The same arithmetic in 256-bit int lanes, for CPUs without 512-bit vectors: the 32 bytes are eight int
+     * lanes of four; each signed byte is shifted out and multiplied lane-wise.
+     */
+    static float dotVectorInts(MemorySegment w, long off, byte[] xq, float[] xd, int xo, int cols, float[] acc) {
         FloatVector total = FloatVector.zero(F8);
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 32;

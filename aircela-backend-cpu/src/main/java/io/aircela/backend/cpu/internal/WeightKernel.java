@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 public interface WeightKernel {
     ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** The activation form this kernel consumes. */
     Activations.Form form();
@@ -20,6 +21,18 @@ public interface WeightKernel {
      * with activation row {@code xRow} of {@code a}.
      */
     float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp);
+
+    /**
+     * Dots of one weight row with activation rows {@code xRow .. xRow + count} into {@code out[0 .. count)}
+     * ({@code count <= }{@link #ROWS_PER_TILE}). Same results as {@link #dot} row by row; kernels override it to
+     * decode each weight block once for all the rows (prefill).
+     */
+    default void dotRows(MemorySegment w, long rowOffset, Activations a, int xRow, int count, float[] out, float[] tmp) {
+        for (int i = 0; i < count; i++) out[i] = dot(w, rowOffset, a, xRow + i, tmp);
+    }
+
+    /** Activation rows one {@link #dotRows} call handles at most. */
+    int ROWS_PER_TILE = 4;
 
     /** Dequantizes {@code cols} weights starting at byte {@code rowOffset} into {@code dst[dstOffset ..]}. */
     void dequantizeRow(MemorySegment w, long rowOffset, float[] dst, int dstOffset, int cols);

@@ -120,6 +120,67 @@ class KernelTwinTest {
     }
 
     @Test
+    void q5_0VectorMatchesScalarAndGgmlReference() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 22, new int[]{0});
+            Activations a = activations(Activations.Form.Q8_0);
+            for (int row = 0; row < 2; row++) {
+                int xo = row * COLS;
+                float s = Q5_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS, new float[8]);
+                float v = Q5_0Kernel.dotVector(w, 0, a.qb, a.d, xo, COLS, new float[8]);
+                double ref = 0, terms = 0;
+                for (int b = 0; b < COLS / 32; b++) {
+                    long sumi = 0;
+                    int qh = w.get(ValueLayout.JAVA_INT_UNALIGNED, b * 22L + 2);
+                    for (int j = 0; j < 16; j++) { // dequantize_row_q5_0, written out
+                        int p = w.get(ValueLayout.JAVA_BYTE, b * 22L + 6 + j) & 0xFF;
+                        int x0 = ((p & 15) | ((qh >> j) << 4 & 0x10)) - 16;
+                        int x1 = ((p >> 4) | ((qh >> (j + 12)) & 0x10)) - 16;
+                        sumi += x0 * ggmlQ(a.x, xo + b * 32, j) + x1 * ggmlQ(a.x, xo + b * 32, j + 16);
+                    }
+                    double scale = (double) Float.float16ToFloat(w.get(HALF, b * 22L)) * ggmlD(a.x, xo + b * 32);
+                    ref += sumi * scale;
+                    terms += Math.abs(sumi * scale);
+                }
+                assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q5_0 x q8_0");
+                assertEquals(s, v, "vector and scalar twins add in the same order: bit-identical");
+            }
+        }
+    }
+
+    @Test
+    void q5_1VectorMatchesScalarAndGgmlReference() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 24, new int[]{0, 2});
+            Activations a = activations(Activations.Form.Q8_1);
+            for (int row = 0; row < 2; row++) {
+                int xo = row * COLS;
+                float s = Q5_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, xo, COLS, new float[8]);
+                float v = Q5_1Kernel.dotVector(w, 0, a.qb, a.d, a.s, xo, COLS, new float[8]);
+                double ref = 0, terms = 0;
+                for (int b = 0; b < COLS / 32; b++) {
+                    long sumi = 0, sumq = 0;
+                    int qh = w.get(ValueLayout.JAVA_INT_UNALIGNED, b * 24L + 4);
+                    for (int j = 0; j < 16; j++) { // dequantize_row_q5_1, written out
+                        int p = w.get(ValueLayout.JAVA_BYTE, b * 24L + 8 + j) & 0xFF;
+                        int x0 = (p & 15) | ((qh >> j) << 4 & 0x10);
+                        int x1 = (p >> 4) | ((qh >> (j + 12)) & 0x10);
+                        sumi += x0 * ggmlQ(a.x, xo + b * 32, j) + x1 * ggmlQ(a.x, xo + b * 32, j + 16);
+                    }
+                    for (int j = 0; j < 32; j++) sumq += ggmlQ(a.x, xo + b * 32, j);
+                    double sx = Float.float16ToFloat(Float.floatToFloat16(sumq * (float) ggmlDUnrounded(a.x, xo + b * 32)));
+                    double dd = (double) Float.float16ToFloat(w.get(HALF, b * 24L)) * ggmlD(a.x, xo + b * 32);
+                    double m = Float.float16ToFloat(w.get(HALF, b * 24L + 2));
+                    ref += dd * sumi + m * sx;
+                    terms += Math.abs(dd * sumi) + Math.abs(m * sx);
+                }
+                assertEquals(ref, s, 1e-5 * terms, "scalar twin vs ggml's q5_1 x q8_1");
+                assertEquals(s, v, "vector and scalar twins add in the same order: bit-identical");
+            }
+        }
+    }
+
+    @Test
     void f32AndF16VectorMatchScalar() {
         try (Arena arena = Arena.ofConfined()) {
             int cols = 203; // not a multiple of any vector width: exercises the tails

@@ -1,0 +1,116 @@
+package io.aircela.backend.cpu.internal;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q5_1 weights times Q8_1 activations, as ggml's {@code ggml_vec_dot_q5_1_q8_1}.
+ * <pre>{@code
+ * typedef struct {
+ *     ggml_half d;           // delta
+ *     ggml_half m;           // min
+ *     uint8_t   qh[4];       // bit j: 5th bit of weight j
+ *     uint8_t   qs[32 / 2];  // low nibble of qs[j]: weight j, high nibble: weight j + 16
+ * } block_q5_1;              // 24 bytes, w = d * (nibble | bit << 4) + m
+ * }</pre>
+ * Per block: {@code sum += (dw * dx) * sumi + m * sx} with {@code sx = fp16(dx * sum qx)}, in the lane order of
+ * {@link Q4_1Kernel}.
+ */
+public final class Q5_1Kernel implements WeightKernel {
+    static final int BLOCK_BYTES = 24;
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I4 = IntVector.SPECIES_128;
+    private static final IntVector SHIFT_LO = IntVector.fromArray(I4, new int[]{0, 4, 8, 12}, 0);
+    private static final IntVector SHIFT_HI = IntVector.fromArray(I4, new int[]{16, 20, 24, 28}, 0);
+
+    @Override
+    public Activations.Form form() {
+        return Activations.Form.Q8_1;
+    }
+
+    @Override
+    public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
+        int xo = xRow * a.cols;
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, a.s, xo, a.cols, tmp)
+                : dotScalar(w, rowOffset, a.q, a.d, a.s, xo, a.cols, tmp);
+    }
+
+    /** Weight {@code i} (0..31) of the block at {@code off} as the unsigned integer {@code nibble | bit << 4}. */
+    static int weight(MemorySegment w, long off, int qh, int i) {
+        int packed = w.get(ValueLayout.JAVA_BYTE, off + 8 + (i & 15)) & 0xFF;
+        int nibble = i < 16 ? packed & 0x0F : packed >>> 4;
+        return nibble | (qh >>> i & 1) << 4;
+    }
+
+    /**
+     * Scalar twin in ggml's x86 order: eight float lanes, lane k accumulating {@code fma(dw * dx, sum of products
+     * 4k .. 4k+3, lane)}, reduced by {@link GgmlMath#reduce8}; the min terms {@code m * sx} add up separately in
+     * float and come last. {@code acc}: scratch of 8 or more.
+     */
+    public static float dotScalar(MemorySegment w, long off, float[] xq, float[] xd, float[] xs, int xo, int cols,
+                                  float[] acc) {
+        java.util.Arrays.fill(acc, 0, 8, 0f);
+        float mins = 0f;
+        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
+            int xb = xo + b * 32;
+            mins += WeightKernel.half(w, off + 2) * xs[xb / 32];
+            int qh = w.get(WeightKernel.I32, off + 4);
+            float d = WeightKernel.half(w, off) * xd[xb / 32];
+            for (int k = 0; k < 8; k++) {
+                int g = 0;
+                for (int i = 4 * k; i < 4 * k + 4; i++) g += weight(w, off, qh, i) * (int) xq[xb + i];
+                acc[k] = Math.fma(d, (float) g, acc[k]);
+            }
+        }
+        return GgmlMath.reduce8(acc, 0) + mins;
+    }
+
+    /** Vector kernel, the twin's arithmetic, with the lane layout of {@link Q5_0Kernel#dotVector}. */
+    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
+                                  float[] acc) {
+        FloatVector lo = FloatVector.zero(F4), hi = FloatVector.zero(F4);
+        float mins = 0f;
+        for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
+            int xb = xo + b * 32;
+            mins += WeightKernel.half(w, off + 2) * xs[xb / 32];
+            IntVector qh = IntVector.broadcast(I4, w.get(WeightKernel.I32, off + 4));
+            IntVector p = ByteVector.fromMemorySegment(B16, w, off + 8, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
+            IntVector xl = ByteVector.fromArray(B16, xq, xb).reinterpretAsInts();
+            IntVector xh = ByteVector.fromArray(B16, xq, xb + 16).reinterpretAsInts();
+            IntVector gl = IntVector.zero(I4), gh = IntVector.zero(I4);
+            for (int s = 0; s < 4; s++) {
+                gl = gl.add(weights(p, 8 * s, qh, SHIFT_LO, s).mul(Q8_0Kernel.signedByte(xl, s)));
+                gh = gh.add(weights(p, 8 * s + 4, qh, SHIFT_HI, s).mul(Q8_0Kernel.signedByte(xh, s)));
+            }
+            FloatVector d = FloatVector.broadcast(F4, WeightKernel.half(w, off) * xd[xb / 32]);
+            lo = ((FloatVector) gl.convert(VectorOperators.I2F, 0)).fma(d, lo);
+            hi = ((FloatVector) gh.convert(VectorOperators.I2F, 0)).fma(d, hi);
+        }
+        lo.intoArray(acc, 0);
+        hi.intoArray(acc, 4);
+        return GgmlMath.reduce8(acc, 0) + mins;
+    }
+
+    private static IntVector weights(IntVector p, int shift, IntVector qh, IntVector bitBase, int s) {
+        IntVector bit = qh.lanewise(VectorOperators.LSHR, bitBase.add(s)).and(1).lanewise(VectorOperators.LSHL, 4);
+        return p.lanewise(VectorOperators.LSHR, shift).and(0x0F).or(bit);
+    }
+
+    @Override
+    public void dequantizeRow(MemorySegment w, long rowOffset, float[] dst, int dstOffset, int cols) {
+        for (int b = 0; b < cols / 32; b++, rowOffset += BLOCK_BYTES) {
+            float d = WeightKernel.half(w, rowOffset);
+            float m = WeightKernel.half(w, rowOffset + 2);
+            int qh = w.get(WeightKernel.I32, rowOffset + 4);
+            for (int i = 0; i < 32; i++) dst[dstOffset + b * 32 + i] = d * weight(w, rowOffset, qh, i) + m;
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.aircela.bench;
+
+import io.aircela.compute.BackendOptions;
+import io.aircela.compute.ComputeBackend;
+import io.aircela.compute.DeviceBuffer;
+import io.aircela.compute.Op;
+import io.aircela.provider.Providers;
+import io.aircela.quant.QuantType;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code out (n, rows) = x (n, cols) @ W^T} through the {@link ComputeBackend} port, for each backend x
+ * stored weight type x shape: {@code matvec} is decode ({@code n = 1}), {@code matmul} is prefill
+ * ({@code n = 32}). The weight is 4096 x 4096 (a 7B model's attention projection) of synthetic data.
+ * Time per op; weights per second = rows * cols / time. The activation conversion a backend does per call
+ * (e.g. to Q8 blocks) is part of the measured op, as it is in a forward pass.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class MatMulBenchmark {
+
+    @Param({"cpu"})
+    public String backend;
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q5_K", "Q6_K"})
+    public String type;
+
+    /** {@code matvec}: n = 1; {@code matmul}: n = 32. */
+    @Param({"matvec", "matmul"})
+    public String shape;
+
+    /** Threads the backend uses (the caller included). */
+    @Param({"1"})
+    public int threads;
+
+    @Param({"4096"})
+    public int rows;
+
+    @Param({"4096"})
+    public int cols;
+
+    private Arena arena;
+    private ComputeBackend device;
+    private DeviceBuffer weight;
+    private DeviceBuffer x;
+    private DeviceBuffer out;
+    private Op.MatMul op;
+    private MemorySegment first;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        QuantType t = QuantType.valueOf(type);
+        int n = shape.equals("matvec") ? 1 : 32;
+        arena = Arena.ofShared();
+        device = Providers.selectBackend(backend).create(new BackendOptions(threads, 0));
+        MemorySegment w = SyntheticWeights.of(t, (long) rows * cols, 42, arena);
+        weight = device.upload(w, t, (long) rows * cols);
+        MemorySegment xs = SyntheticWeights.of(QuantType.F32, (long) n * cols, 7, arena);
+        x = device.allocate(QuantType.F32, (long) n * cols);
+        device.write(x, 0, xs);
+        out = device.allocate(QuantType.F32, (long) n * rows);
+        first = arena.allocate(4);
+        op = new Op.MatMul(weight, rows, cols, x, out, n);
+        device.run(op); // fails here, not in the measurement, when the backend lacks the type
+    }
+
+    @Benchmark
+    public float run() {
+        device.run(op);
+        device.read(out, 0, first); // a result leaves the device, so the work cannot be skipped
+        return first.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 0);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        device.close();
+        arena.close();
+    }
+}
