@@ -65,11 +65,17 @@ public final class AirCela implements AutoCloseable {
         Architecture arch = Architectures.forName(config.architecture());
         this.contextLength = options.effectiveContext(config.contextLength());
         this.codec = TokenizerCodec.of(source.metadata(), source.path());
-        this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
+        try {
+            this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
+        } catch (RuntimeException e) {
+            codec.close();
+            throw e;
+        }
         try {
             this.weights = new ResidentWeights(source, config, arch, backend);
         } catch (RuntimeException e) {
             backend.close();
+            codec.close();
             throw e;
         }
         this.model = new Transformer(config, weights, backend);
@@ -207,6 +213,7 @@ public final class AirCela implements AutoCloseable {
         owned.add(weights);
         owned.add(backend);
         owned.add(source);
+        owned.add(codec);
         RuntimeException failure = null;
         for (AutoCloseable c : owned) {
             try {

@@ -7,17 +7,34 @@ import io.aircela.weights.Metadata;
 
 import java.nio.file.Path;
 
-/** The model's {@link Tokenizer} as the generation loop's {@link TextCodec}. Thread-safe as the tokenizer is. */
-final class TokenizerCodec implements TextCodec {
+/**
+ * The model's {@link Tokenizer} as the generation loop's {@link TextCodec}. Thread-safe as the tokenizer is.
+ * Owns the tokenizer when it holds native resources (an {@link io.aircela.engine.tokenizer.HfTokenizer}).
+ */
+final class TokenizerCodec implements TextCodec, AutoCloseable {
     private final Tokenizer tokenizer;
 
     private TokenizerCodec(Tokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
-    /** The codec of the vocabulary stored in {@code metadata}. */
-    static TokenizerCodec of(Metadata metadata, Path file) {
-        return new TokenizerCodec(Tokenizer.fromMetadata(metadata, file));
+    /** The codec of the model opened from {@code path}: its tokenizer.json, else the vocabulary in {@code metadata}. */
+    static TokenizerCodec of(Metadata metadata, Path path) {
+        return new TokenizerCodec(Tokenizer.forModel(metadata, path));
+    }
+
+    /** Frees the tokenizer's native resources, if any. */
+    @Override
+    public void close() {
+        if (tokenizer instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the tokenizer failed", e);
+            }
+        }
     }
 
     Tokenizer tokenizer() {
