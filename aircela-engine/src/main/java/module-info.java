@@ -11,4 +11,5 @@ module io.aircela.engine {
     exports io.aircela.engine.generate;
     exports io.aircela.engine.sampling;
     exports io.aircela.engine.tokenizer;
+    exports io.aircela.engine.store;
 }

@@ -100,6 +100,14 @@ public final class AirCela implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the model {@code model} names: a path, an Ollama name or a HuggingFace repo id, resolved by
+     * {@link io.aircela.engine.store.ModelLocator#fromEnvironment()} (nothing is downloaded).
+     */
+    public static AirCela open(String model, EngineOptions options) {
+        return open(io.aircela.engine.store.ModelLocator.fromEnvironment().resolve(model), options);
+    }
+
     /** The model's hyper-parameters. */
     public ModelConfig config() {
         checkOpen();
