@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** The {@code aircela} command: the composition root that names concrete adapters only at run time. */
 @Command(name = "aircela", mixinStandardHelpOptions = true, version = "aircela 0.1.0",
         description = "Runs large language models on machines whose memory is smaller than the model.",
-        subcommands = {InspectCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ChatCommand.class, ScoreCommand.class, TokenizeCommand.class,
+                InspectCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -25,6 +26,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler(Main::handle);
+        cli.setParameterExceptionHandler(Main::usageError);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         return cli;
     }
 
@@ -45,6 +48,18 @@ public final class Main implements Runnable {
         else if (!(e instanceof AirCelaException)) err.println("aircela: run again with --verbose for details");
         err.flush();
         return 1;
+    }
+
+    /**
+     * A bad or missing flag is one line on stderr naming the flag and where to read more, exit code 2
+     * (the usage text itself only on {@code --help}, so the error is not lost above it).
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("aircela: error: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

@@ -1,0 +1,62 @@
+package io.aircela.cli;
+
+import io.aircela.engine.AirCela;
+import io.aircela.engine.EngineOptions;
+import io.aircela.quant.QuantType;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+
+/**
+ * The flags that say which model to open and how to run it, shared by {@code run}, {@code chat} and
+ * {@code score}: {@code -m -c -t --backend --kv-type}. Validated before anything is opened, so a bad
+ * value is a usage error (exit 2), never an exception from deep inside the engine.
+ */
+final class EngineOptionsMixin {
+    /** KV cache element types the engine offers (the on-disk spelling, case-insensitive on the command line). */
+    enum KvType { F32, F16 }
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "model file (GGUF)")
+    Path model;
+
+    @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
+            description = "positions the KV cache holds (0 = the model's context, at most "
+                    + EngineOptions.DEFAULT_MAX_CONTEXT + "; default: ${DEFAULT-VALUE})")
+    int contextLength;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N",
+            description = "worker threads (default: the available cores)")
+    Integer threads;
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "compute backend (see 'aircela backends'; default: the best one found)")
+    String backend;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "F32",
+            description = "KV cache element type: f32 or f16 (default: f32)")
+    KvType kvType;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    /** The engine options these flags describe; a usage error for values out of range. */
+    EngineOptions engineOptions() {
+        if (contextLength < 0) throw usage("-c must be 0 (the model's context) or more, was " + contextLength);
+        if (threads != null && threads < 1) throw usage("-t must be at least 1, was " + threads);
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return new EngineOptions(backend, n, contextLength, QuantType.valueOf(kvType.name()));
+    }
+
+    /** Opens the model with these options (checked first). */
+    AirCela open() {
+        EngineOptions options = engineOptions();
+        return AirCela.open(model, options);
+    }
+
+    ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+}
