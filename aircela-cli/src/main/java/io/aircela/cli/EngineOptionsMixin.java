@@ -2,13 +2,12 @@ package io.aircela.cli;
 
 import io.aircela.engine.AirCela;
 import io.aircela.engine.EngineOptions;
+import io.aircela.engine.store.ModelLocator;
 import io.aircela.quant.QuantType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-
-import java.nio.file.Path;
 
 /**
  * The flags that say which model to open and how to run it, shared by {@code run}, {@code chat} and
@@ -19,8 +18,9 @@ final class EngineOptionsMixin {
     /** KV cache element types the engine offers (the on-disk spelling, case-insensitive on the command line). */
     enum KvType { F32, F16 }
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "model file (GGUF)")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "a GGUF file, an HF model "
+            + "folder, an Ollama name (llama3.2:1b) or a HuggingFace repo id (org/name[@rev]); see 'aircela list'")
+    String model;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
             description = "positions the KV cache holds (0 = the model's context, at most "
@@ -53,7 +53,7 @@ final class EngineOptionsMixin {
     /** Opens the model with these options (checked first). */
     AirCela open() {
         EngineOptions options = engineOptions();
-        return AirCela.open(model, options);
+        return AirCela.open(ModelLocator.fromEnvironment().resolve(model), options);
     }
 
     ParameterException usage(String message) {

@@ -7,6 +7,7 @@ import io.aircela.engine.AirCela;
 import io.aircela.engine.EngineOptions;
 import io.aircela.formats.gguf.GgufWeightSource;
 import io.aircela.quant.QuantType;
+import io.aircela.tck.GgufToHf;
 import io.aircela.tck.SharedTestData;
 import io.aircela.weights.RopeStyle;
 import org.junit.jupiter.api.Test;

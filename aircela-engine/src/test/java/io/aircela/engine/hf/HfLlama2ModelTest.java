@@ -9,6 +9,7 @@ import io.aircela.engine.generate.Token;
 import io.aircela.engine.sampling.SamplingOptions;
 import io.aircela.engine.tokenizer.HfTokenizer;
 import io.aircela.formats.gguf.GgufWeightSource;
+import io.aircela.tck.GgufToHf;
 import io.aircela.tck.SharedTestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,5 @@
-package io.aircela.engine.hf;
+package io.aircela.tck;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.aircela.formats.safetensors.QkPermutation;
 import io.aircela.provider.Providers;
 import io.aircela.quant.Fp16;
 import io.aircela.quant.QuantType;
@@ -29,10 +27,10 @@ import java.util.Map;
  * first, q/k rows back in rotate-half order for {@code llama} GGUFs (llama.cpp's converter permutes only
  * those; qwen2 files keep HF's order), a {@code config.json}, and {@code model.safetensors} or shards plus
  * {@code model.safetensors.index.json}. Quantized GGUF weights are dequantized; F16/BF16 values convert
- * to and from float exactly, so an F16 GGUF written as F16 keeps every bit.
+ * to and from float exactly, so an F16 GGUF written as F16 keeps every bit. A test fixture for every module
+ * (HF-folder equivalence tests in the engine, the CLI); stateless and thread-safe.
  */
 public final class GgufToHf {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -51,8 +49,8 @@ public final class GgufToHf {
         for (TensorInfo t : gguf.tensors()) {
             float[] v = floats(gguf, t);
             int rows = (int) t.rows(), cols = (int) t.cols();
-            if (permuted && t.name().contains("attn_q.")) v = QkPermutation.ggufToHf(v, rows, cols, c.heads());
-            if (permuted && t.name().contains("attn_k.")) v = QkPermutation.ggufToHf(v, rows, cols, c.kvHeads());
+            if (permuted && t.name().contains("attn_q.")) v = ggufToHf(v, rows, cols, c.heads());
+            if (permuted && t.name().contains("attn_k.")) v = ggufToHf(v, rows, cols, c.kvHeads());
             long[] shape = t.shape().clone();
             for (int i = 0, j = shape.length - 1; i < j; i++, j--) {
                 long x = shape[i];
@@ -64,7 +62,7 @@ public final class GgufToHf {
         }
         try {
             Files.createDirectories(dir);
-            JSON.writeValue(dir.resolve("config.json").toFile(), config(c));
+            Files.writeString(dir.resolve("config.json"), json(config(c)));
             writeWeights(dir, dtype, data, shapes, shards);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -133,8 +131,8 @@ public final class GgufToHf {
             safetensors(dir.resolve(file), dtype, part, data, shapes);
             for (String n : part) weightMap.put(n, file);
         }
-        JSON.writeValue(dir.resolve("model.safetensors.index.json").toFile(),
-                Map.of("metadata", Map.of("total_size", 0), "weight_map", weightMap));
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                json(Map.of("metadata", Map.of("total_size", 0), "weight_map", weightMap)));
     }
 
     /** One .safetensors file: u64 header length, JSON header (space-padded to 8), packed data. */
@@ -147,7 +145,7 @@ public final class GgufToHf {
             header.put(n, Map.of("dtype", dtype, "shape", shapes.get(n), "data_offsets", List.of(at, at + data.get(n).length)));
             at += data.get(n).length;
         }
-        byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        byte[] json = json(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         try (OutputStream out = Files.newOutputStream(file)) {
             out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
@@ -155,6 +153,41 @@ public final class GgufToHf {
             out.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
             for (String n : names) out.write(data.get(n));
         }
+    }
+
+    /**
+     * Within each head of width {@code hd}, GGUF row {@code 2i + j} is HF row {@code j * hd/2 + i}: the inverse of
+     * llama.cpp's {@code permute} in {@code convert_hf_to_gguf.py}.
+     */
+    static float[] ggufToHf(float[] w, int rows, int cols, int heads) {
+        int hd = rows / heads, half = hd / 2;
+        float[] out = new float[w.length];
+        for (int h = 0; h < heads; h++)
+            for (int i = 0; i < half; i++)
+                for (int j = 0; j < 2; j++)
+                    System.arraycopy(w, (h * hd + 2 * i + j) * cols, out, (h * hd + j * half + i) * cols, cols);
+        return out;
+    }
+
+    /** JSON text of maps, lists, strings, numbers, booleans and long arrays (all this writer needs). */
+    static String json(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder sb = new StringBuilder("{");
+            m.forEach((k, x) -> sb.append(sb.length() > 1 ? "," : "").append(json(k)).append(':').append(json(x)));
+            return sb.append('}').toString();
+        }
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder("[");
+            for (Object x : l) sb.append(sb.length() > 1 ? "," : "").append(json(x));
+            return sb.append(']').toString();
+        }
+        if (v instanceof long[] a) {
+            StringBuilder sb = new StringBuilder("[");
+            for (long x : a) sb.append(sb.length() > 1 ? "," : "").append(x);
+            return sb.append(']').toString();
+        }
+        if (v instanceof String s) return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+        return String.valueOf(v);
     }
 
     private static byte[] encode(String dtype, float[] values) {
