@@ -91,7 +91,7 @@ class ModelStoresCliTest {
         assertEquals(3, lines.size(), run.out());
         assertTrue(lines.get(0).startsWith("NAME") && lines.get(0).contains("QUANT"), lines.get(0));
         assertTrue(lines.get(1).matches("llama3\\.2:1b\\s+ollama\\s+gguf\\s+1\\.7 MiB\\s+F16"), lines.get(1));
-        assertTrue(lines.get(2).matches("org/tiny\\s+huggingface\\s+safetensors\\s+\\S+ \\S+\\s*"), lines.get(2));
+        assertTrue(lines.get(2).matches("org/tiny\\s+huggingface\\s+safetensors\\s+\\S+ \\S+\\s+float16"), lines.get(2));
         JsonNode j = Golden.parse(CliRun.of("list", "--json").out());
         assertEquals(2, j.get("models").size());
         assertEquals("llama3.2:1b", j.at("/models/0/name").asText());

@@ -62,7 +62,7 @@ public final class GgufToHf {
         }
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("config.json"), json(config(c)));
+            Files.writeString(dir.resolve("config.json"), json(config(c, dtype)));
             writeWeights(dir, dtype, data, shapes, shards);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -95,7 +95,7 @@ public final class GgufToHf {
         return out;
     }
 
-    private static Map<String, Object> config(ModelConfig c) {
+    private static Map<String, Object> config(ModelConfig c, String dtype) {
         boolean qwen2 = c.architecture().equals("qwen2");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("architectures", List.of(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM"));
@@ -111,6 +111,7 @@ public final class GgufToHf {
         m.put("rms_norm_eps", (double) c.normEps());
         m.put("tie_word_embeddings", c.tiedEmbeddings());
         m.put("hidden_act", "silu");
+        m.put("torch_dtype", switch (dtype) { case "F16" -> "float16"; case "BF16" -> "bfloat16"; default -> "float32"; });
         if (c.bosId() >= 0) m.put("bos_token_id", c.bosId());
         if (c.eosId() >= 0) m.put("eos_token_id", c.eosId());
         return m;

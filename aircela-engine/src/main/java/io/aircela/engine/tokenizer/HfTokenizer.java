@@ -61,8 +61,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         int[] probe = templateIds();
         this.bosId = idOf(config, "bos_token", probe[0]);
         this.eosId = idOf(config, "eos_token", probe[1]);
-        this.addsBos = bosId >= 0 && flag(config, "add_bos_token", probe[0] >= 0);
-        this.addsEos = eosId >= 0 && flag(config, "add_eos_token", probe[1] >= 0);
+        this.addsBos = flag(config, "add_bos_token", probe[0] >= 0) && bosId >= 0;
+        this.addsEos = flag(config, "add_eos_token", probe[1] >= 0) && eosId >= 0;
         this.endOfGeneration = endOfGeneration(generation);
     }
 
