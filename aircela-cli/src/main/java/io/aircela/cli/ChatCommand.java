@@ -61,7 +61,7 @@ final class ChatCommand implements Callable<Integer> {
                 : new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintWriter err = spec.commandLine().getErr();
         try (AirCela ai = engine.open(); Session session = ai.newSession()) {
-            err.println("aircela: chat with " + engine.model.getFileName() + " (" + ai.backendName()
+            err.println("aircela: chat with " + engine.model + " (" + ai.backendName()
                     + ", context " + session.contextLength() + "); plain continuation, Ctrl-D ends");
             int turn = 0;
             String line;

@@ -2,6 +2,7 @@ package io.aircela.cli;
 
 import io.aircela.engine.AirCela;
 import io.aircela.engine.EngineOptions;
+import io.aircela.engine.store.ModelLocator;
 import io.aircela.quant.QuantType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,8 +21,9 @@ final class EngineOptionsMixin {
     /** KV cache element types the engine offers (the on-disk spelling, case-insensitive on the command line). */
     enum KvType { F32, F16 }
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "model file (GGUF)")
-    Path model;
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "a GGUF file, an HF model "
+            + "folder, an Ollama name (llama3.2:1b) or a HuggingFace repo id (org/name[@rev]); see 'aircela list'")
+    String model;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N", defaultValue = "0",
             description = "positions the KV cache holds (0 = the model's context, at most "
@@ -88,7 +90,7 @@ final class EngineOptionsMixin {
     /** Opens the model with these options (checked first) and prints its memory plan on stderr. */
     AirCela open() {
         EngineOptions options = engineOptions();
-        AirCela ai = AirCela.open(model, options);
+        AirCela ai = AirCela.open(ModelLocator.fromEnvironment().resolve(model), options);
         PrintWriter err = spec.commandLine().getErr();
         err.print(ai.plan().describe());
         err.flush();

@@ -1,5 +1,6 @@
 package io.aircela.cli;
 
+import io.aircela.engine.store.ModelLocator;
 import io.aircela.provider.Providers;
 import io.aircela.quant.QuantType;
 import io.aircela.weights.LayerInfo;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Summarize a model file: format, architecture, tensors, bytes per quant type and layer, tokenizer.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file")
-    Path model;
+    @Parameters(index = "0", paramLabel = "MODEL", description = "GGUF file, HF folder, Ollama name or HF repo id")
+    String model;
 
     @Option(names = "--json", description = "print one JSON object instead of text")
     boolean json;
@@ -39,7 +39,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (WeightSource source = Providers.open(model)) {
+        try (WeightSource source = Providers.open(ModelLocator.fromEnvironment().resolve(model))) {
             Map<String, Object> summary = summarize(source);
             spec.commandLine().getOut().println(json ? Json.write(summary) : text(summary));
             spec.commandLine().getOut().flush();

@@ -9,7 +9,7 @@ import java.io.PrintWriter;
 /** The {@code aircela} command: the composition root that names concrete adapters only at run time. */
 @Command(name = "aircela", mixinStandardHelpOptions = true, version = "aircela 0.1.0",
         description = "Runs large language models on machines whose memory is smaller than the model.",
-        subcommands = {RunCommand.class, ChatCommand.class, ScoreCommand.class, TokenizeCommand.class,
+        subcommands = {RunCommand.class, ChatCommand.class, ScoreCommand.class, TokenizeCommand.class, ListCommand.class,
                 InspectCommand.class, BackendsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,6 +1,8 @@
 package io.aircela.cli;
 
+import io.aircela.engine.tokenizer.HfTokenizer;
 import io.aircela.engine.tokenizer.Tokenizer;
+import io.aircela.engine.store.ModelLocator;
 import io.aircela.provider.Providers;
 import io.aircela.weights.WeightSource;
 import picocli.CommandLine.Command;
@@ -9,7 +11,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
         description = "Print the token ids (and vocabulary pieces) of a text; works on vocabulary-only files.")
 final class TokenizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "model or vocabulary file (GGUF)")
-    Path model;
+    String model;
 
     @Option(names = "--text", required = true, paramLabel = "TEXT", description = "text to tokenize")
     String text;
@@ -47,10 +48,15 @@ final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Tokenizer tok;
-        try (WeightSource source = Providers.open(model)) {
-            tok = Tokenizer.fromMetadata(source.metadata(), source.path());
+        try (WeightSource source = Providers.open(ModelLocator.fromEnvironment().resolve(model))) {
+            tok = Tokenizer.forModel(source.metadata(), source.path()); // tokenizer.json for HF folders
         }
-        int[] ids = tok.encode(text, !noBos, special);
+        int[] ids;
+        try {
+            ids = tok.encode(text, !noBos, special);
+        } finally {
+            if (tok instanceof HfTokenizer hf) hf.close();
+        }
         String[] pieces = new String[ids.length];
         for (int i = 0; i < ids.length; i++) pieces[i] = tok.piece(ids[i]);
         PrintWriter out = spec.commandLine().getOut();

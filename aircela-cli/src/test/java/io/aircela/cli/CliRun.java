@@ -26,8 +26,17 @@ record CliRun(int exitCode, String out, String err) {
         return new CliRun(rc, out.toString(), err.toString());
     }
 
-    /** The stderr lines, without the JVM's incubator warning. */
+    /**
+     * The stderr lines, without the JVM's incubator warning and without the memory plan that run, chat and
+     * score print before the first token (see {@link #planLines()}).
+     */
     String[] errLines() {
-        return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).toArray(String[]::new);
+        return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                .filter(l -> !l.startsWith("plan: ")).toArray(String[]::new);
+    }
+
+    /** The memory-plan lines on stderr. */
+    String[] planLines() {
+        return err.lines().filter(l -> l.startsWith("plan: ")).toArray(String[]::new);
     }
 }

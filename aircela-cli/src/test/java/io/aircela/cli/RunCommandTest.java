@@ -29,6 +29,10 @@ class RunCommandTest {
         String expected = golden.get("generated_text").asText();
         assertTrue(run.out().equals(expected) || run.out().equals(expected + "\n"),
                 "stdout:\n" + run.out() + "\nexpected:\n" + expected);
+        String[] plan = run.planLines();
+        assertEquals(2, plan.length, run.err());
+        assertTrue(plan[0].contains("model 1.1 MiB") && plan[0].contains("KV cache"), plan[0]);
+        assertTrue(plan[1].contains("all 5 layers and the output head resident"), plan[1]);
         String[] err = run.errLines();
         assertEquals(1, err.length, run.err());
         assertTrue(err[0].contains("prompt 5 tokens"), err[0]);
@@ -42,8 +46,8 @@ class RunCommandTest {
         CliRun run = CliRun.of("run", "-m", model(), "-p", "Once upon a time", "-n", "16", "--temp", "0", "--json");
         assertEquals(0, run.exitCode(), run.err());
         JsonNode j = Golden.parse(run.out());
-        assertEquals(List.of("model", "backend", "prompt_token_ids", "token_ids", "text", "stop_reason", "timings"),
-                fieldNames(j));
+        assertEquals(List.of("model", "backend", "prompt_token_ids", "token_ids", "text", "stop_reason", "timings",
+                "streaming"), fieldNames(j));
         assertEquals(List.of("load_ms", "prompt_ms", "prompt_tokens_per_s", "decode_ms", "decode_tokens_per_s"),
                 fieldNames(j.get("timings")));
         assertEquals(model(), j.get("model").asText());
@@ -140,7 +144,7 @@ class RunCommandTest {
         CliRun run = CliRun.of("run", "-m", model(), "-p", "Once upon a time there was a dog", "-c", "4");
         assertEquals(1, run.exitCode());
         assertEquals(1, run.errLines().length, run.err());
-        assertTrue(run.err().startsWith("aircela: error: context length exceeded"), run.err());
+        assertTrue(run.errLines()[0].startsWith("aircela: error: context length exceeded"), run.err());
     }
 
     @Test

@@ -79,7 +79,12 @@ public final class AirCela implements AutoCloseable {
         Architecture arch = Architectures.forName(config.architecture());
         this.contextLength = options.effectiveContext(config.contextLength());
         this.codec = TokenizerCodec.of(source.metadata(), source.path());
-        this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
+        try {
+            this.backend = Providers.selectBackend(options.backend()).create(new BackendOptions(options.threads(), 0));
+        } catch (RuntimeException e) {
+            codec.close();
+            throw e;
+        }
         try {
             ModelTensors tensors = new ModelTensors(source, config, arch, backend.capabilities());
             StringBuilder note = new StringBuilder();
@@ -99,6 +104,7 @@ public final class AirCela implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             backend.close();
+            codec.close();
             throw e;
         }
         this.model = new Transformer(config, weights, backend);
@@ -182,6 +188,14 @@ public final class AirCela implements AutoCloseable {
         if (weights instanceof StreamedWeights s) return s.stats(model.forwardNanos(), model.forwardPasses());
         return new StreamingStats(plan.residentLayers(), 0, 0, 0, model.forwardPasses(), 0, 0,
                 model.forwardNanos() / 1e6, 0, 0);
+    }
+
+    /**
+     * Opens the model {@code model} names: a path, an Ollama name or a HuggingFace repo id, resolved by
+     * {@link io.aircela.engine.store.ModelLocator#fromEnvironment()} (nothing is downloaded).
+     */
+    public static AirCela open(String model, EngineOptions options) {
+        return open(io.aircela.engine.store.ModelLocator.fromEnvironment().resolve(model), options);
     }
 
     /** The model's hyper-parameters. */
@@ -300,6 +314,7 @@ public final class AirCela implements AutoCloseable {
         owned.add(weights);
         owned.add(backend);
         owned.add(source);
+        owned.add(codec);
         RuntimeException failure = null;
         for (AutoCloseable c : owned) {
             try {

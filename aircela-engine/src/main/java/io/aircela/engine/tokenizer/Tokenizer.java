@@ -38,6 +38,18 @@ public interface Tokenizer {
     }
 
     /**
+     * The tokenizer of a model: for an HF model folder ({@code path} a folder holding {@code tokenizer.json})
+     * its {@link HfTokenizer} (the caller closes it), otherwise the vocabulary in {@code md}
+     * ({@link #fromMetadata(Metadata, Path)}).
+     *
+     * @param path the file or folder the model was opened from (may be null)
+     */
+    static Tokenizer forModel(Metadata md, Path path) {
+        if (HfTokenizer.isPresent(path)) return HfTokenizer.open(path);
+        return fromMetadata(md, path);
+    }
+
+    /**
      * Token ids of {@code text}, exactly as llama.cpp's {@code llama_tokenize}.
      *
      * @param addSpecial   add BOS and/or EOS where the vocabulary asks for them (llama.cpp's add_special)
