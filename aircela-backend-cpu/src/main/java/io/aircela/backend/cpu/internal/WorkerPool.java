@@ -2,16 +2,19 @@ package io.aircela.backend.cpu.internal;
 
 import io.aircela.BackendException;
 
-import java.util.concurrent.Phaser;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed set of platform threads that split one loop at a time between them and the calling thread.
  *
- * <p>Threads are started once; each {@link #parallelFor} is two phaser barriers (start, end) and an
- * atomic chunk counter, so running an op creates no thread and no task object. Work is handed out
- * in chunks so that rows not a multiple of the thread count still balance. Not reentrant: one
- * caller at a time (the backend is used by one thread at a time).
+ * <p>Threads are started once; a {@link #parallelFor} bumps an epoch counter, the workers (spinning
+ * briefly, then parked) see it and take chunks from an atomic counter, and the last one to finish wakes the
+ * caller if it parked. Decode runs about 200 loops per token, most a few hundred microseconds long, so the
+ * barrier must cost microseconds: threads spin about {@link #SPINS} pauses before parking, and park/unpark
+ * (tens of microseconds on a busy machine) happens only when a thread really idles. Running an op creates
+ * no thread and no task object. Work is handed out in chunks so that rows not a multiple of the thread
+ * count still balance. Not reentrant: one caller at a time (the backend is used by one thread at a time).
  */
 public final class WorkerPool implements AutoCloseable {
 
@@ -20,9 +23,16 @@ public final class WorkerPool implements AutoCloseable {
         void run(int from, int to, int worker);
     }
 
+    /** Onspin-wait pauses before a waiting thread parks (some tens of microseconds). */
+    static final int SPINS = 1 << 12;
+
     private final Thread[] workers;
-    private final Phaser phaser;
     private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger running = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicIntegerArray parked;
+    private volatile Thread caller;
+    private volatile boolean callerParked;
+    private volatile int epoch;
     private volatile Body body;
     private volatile int units;
     private volatile int chunk;
@@ -32,8 +42,8 @@ public final class WorkerPool implements AutoCloseable {
     /** Starts {@code threads - 1} workers named {@code namePrefix + i}; the caller is the last thread. */
     public WorkerPool(int threads, String namePrefix) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, was " + threads);
-        this.phaser = new Phaser(threads);
         this.workers = new Thread[threads - 1];
+        this.parked = new java.util.concurrent.atomic.AtomicIntegerArray(threads);
         for (int i = 0; i < workers.length; i++) {
             int id = i + 1;
             workers[i] = Thread.ofPlatform().name(namePrefix + id).daemon(true).unstarted(() -> loop(id));
@@ -54,14 +64,17 @@ public final class WorkerPool implements AutoCloseable {
             body.run(0, units, 0);
             return;
         }
+        this.caller = Thread.currentThread();
         this.body = body;
         this.units = units;
         this.chunk = Math.max(1, units / (threads() * 4));
         this.failure = null;
         next.set(0);
-        phaser.arriveAndAwaitAdvance(); // start
+        running.set(workers.length);
+        epoch++; // volatile write: publishes the fields above; the workers start
+        for (int i = 0; i < workers.length; i++) if (parked.get(i + 1) != 0) LockSupport.unpark(workers[i]);
         work(0);
-        phaser.arriveAndAwaitAdvance(); // end: every worker finished its chunks
+        awaitWorkers();
         this.body = null;
         Throwable t = failure;
         if (t instanceof Error e) throw e;
@@ -69,12 +82,42 @@ public final class WorkerPool implements AutoCloseable {
         if (t != null) throw new BackendException("a CPU worker failed: " + t, t);
     }
 
-    private void loop(int id) {
-        while (true) {
-            if (phaser.arriveAndAwaitAdvance() < 0 || closed) return;
-            work(id);
-            if (phaser.arriveAndAwaitAdvance() < 0) return;
+    private void awaitWorkers() {
+        for (int spin = 0; running.get() != 0; spin++) {
+            if (spin < SPINS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            callerParked = true; // Dekker with the worker's decrement-then-read: one of us sees the other
+            if (running.get() != 0) LockSupport.park(this);
+            callerParked = false;
         }
+    }
+
+    private void loop(int id) {
+        int seen = 0;
+        while (true) {
+            int e = awaitEpoch(id, seen);
+            if (closed) return;
+            seen = e;
+            work(id);
+            if (running.decrementAndGet() == 0 && callerParked) LockSupport.unpark(caller);
+        }
+    }
+
+    /** Spins, then parks, until the epoch moves past {@code seen} or the pool closes. */
+    private int awaitEpoch(int id, int seen) {
+        int e;
+        for (int spin = 0; (e = epoch) == seen && !closed; spin++) {
+            if (spin < SPINS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            parked.set(id, 1); // Dekker with parallelFor's epoch write-then-read of parked
+            if (epoch == seen && !closed) LockSupport.park(this);
+            parked.set(id, 0);
+        }
+        return e;
     }
 
     private void work(int id) {
@@ -94,7 +137,7 @@ public final class WorkerPool implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        phaser.forceTermination();
+        for (Thread w : workers) LockSupport.unpark(w);
         boolean interrupted = false;
         for (Thread w : workers) {
             while (w.isAlive()) {
