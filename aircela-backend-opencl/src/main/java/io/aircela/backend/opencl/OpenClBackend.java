@@ -21,6 +21,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_mem;
 
 import java.lang.foreign.Arena;
@@ -288,11 +289,11 @@ public final class OpenClBackend implements ComputeBackend {
                 long len = Math.min(CHUNK, host.byteSize() - done);
                 MemorySegment part = host.asSlice(done, len);
                 if (direct) {
-                    enqueue(b.mem(), offset + done, part, toDevice, blocking);
+                    enqueue(b, offset + done, part, toDevice, blocking);
                 } else {
                     MemorySegment stage = staging(len);
                     if (toDevice) MemorySegment.copy(part, 0, stage, 0, len);
-                    enqueue(b.mem(), offset + done, stage, toDevice, true);
+                    enqueue(b, offset + done, stage, toDevice, true);
                     if (!toDevice) MemorySegment.copy(stage, 0, part, 0, len);
                 }
             }
@@ -301,10 +302,18 @@ public final class OpenClBackend implements ComputeBackend {
         }
     }
 
-    private void enqueue(cl_mem mem, long offset, MemorySegment native_, boolean toDevice, boolean blocking) {
+    private void enqueue(ClBuffer b, long offset, MemorySegment native_, boolean toDevice, boolean blocking) {
         Pointer p = Pointer.to(native_.asByteBuffer());
-        if (toDevice) CL.clEnqueueWriteBuffer(queue, mem, blocking, offset, native_.byteSize(), p, 0, null, null);
-        else CL.clEnqueueReadBuffer(queue, mem, true, offset, native_.byteSize(), p, 0, null, null);
+        if (toDevice && !blocking) {
+            // the device reads the caller's memory later: the buffer waits for this before it is closed
+            cl_event done = new cl_event();
+            CL.clEnqueueWriteBuffer(queue, b.mem(), false, offset, native_.byteSize(), p, 0, null, done);
+            b.addPendingWrite(done);
+        } else if (toDevice) {
+            CL.clEnqueueWriteBuffer(queue, b.mem(), true, offset, native_.byteSize(), p, 0, null, null);
+        } else {
+            CL.clEnqueueReadBuffer(queue, b.mem(), true, offset, native_.byteSize(), p, 0, null, null);
+        }
     }
 
     private MemorySegment staging(long bytes) {

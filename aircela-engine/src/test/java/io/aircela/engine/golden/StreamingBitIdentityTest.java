@@ -81,7 +81,7 @@ class StreamingBitIdentityTest {
     }
 
     /** The prompt as one prefill pass, then one pass per position, as a generation runs. */
-    private static float[][] scoreInSteps(AirCela engine, int[] ids) {
+    static float[][] scoreInSteps(AirCela engine, int[] ids) {
         float[][] out = new float[ids.length][];
         int prompt = Math.max(1, ids.length / 2);
         try (var session = engine.newSession()) {
@@ -104,7 +104,7 @@ class StreamingBitIdentityTest {
                 + " bytes in " + s.forwardPasses() + " passes of " + plan.bytesPerToken());
     }
 
-    private static long minimumBudget(GoldenCase g, EngineOptions opts) {
+    static long minimumBudget(GoldenCase g, EngineOptions opts) {
         BudgetTooSmallException e = assertThrows(BudgetTooSmallException.class,
                 () -> AirCela.open(g.model(), opts.withMemoryBudget(1)).close());
         assertTrue(e.getMessage().contains(e.minimumBytes() + " bytes"), e.getMessage());

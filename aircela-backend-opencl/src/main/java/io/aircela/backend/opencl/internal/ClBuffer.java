@@ -3,14 +3,19 @@ package io.aircela.backend.opencl.internal;
 import io.aircela.compute.DeviceBuffer;
 import io.aircela.quant.QuantType;
 import org.jocl.CL;
+import org.jocl.cl_event;
 import org.jocl.cl_mem;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * A {@code cl_mem} of {@code type.byteSize(elements)} bytes (at least 1: OpenCL has no empty buffers).
- * Closing releases it (OpenCL keeps it alive until enqueued commands that use it finish); closing twice is
- * harmless; afterwards {@link #mem()} throws {@link IllegalStateException}.
+ * Closing first waits for asynchronous uploads that still read the caller's host memory (the port lets the
+ * caller reuse that memory once the buffer is closed: the streaming engine refills its slots), then releases
+ * it (OpenCL keeps it alive until enqueued commands that use it finish); closing twice is harmless;
+ * afterwards {@link #mem()} throws {@link IllegalStateException}.
  */
 public final class ClBuffer implements DeviceBuffer {
     private final Object owner;
@@ -19,6 +24,7 @@ public final class ClBuffer implements DeviceBuffer {
     private final boolean onDevice;
     private final Consumer<ClBuffer> onClose;
     private final cl_mem mem;
+    private final List<cl_event> pendingWrites = new ArrayList<>();
     private volatile boolean closed;
 
     /**
@@ -60,10 +66,20 @@ public final class ClBuffer implements DeviceBuffer {
         return elements;
     }
 
+    /** Records a non-blocking write from caller memory; {@link #close()} waits for it. */
+    public synchronized void addPendingWrite(cl_event event) {
+        pendingWrites.add(event);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (!pendingWrites.isEmpty()) {
+            CL.clWaitForEvents(pendingWrites.size(), pendingWrites.toArray(cl_event[]::new));
+            for (cl_event e : pendingWrites) CL.clReleaseEvent(e);
+            pendingWrites.clear();
+        }
         CL.clReleaseMemObject(mem);
         onClose.accept(this);
     }
