@@ -7,11 +7,11 @@ import java.util.Map;
  *
  * @param score   0 = cannot run here; higher = preferred (the CPU backend scores 10)
  * @param reason  one line: why not, or what was found
- * @param details facts for {@code aircela backends} (device name, vector width, cores ...)
+ * @param details facts for {@code aircela backends} (device name, vector width, cores ...), in the provider's order
  */
 public record Probe(int score, String reason, Map<String, String> details) {
     public Probe {
-        details = Map.copyOf(details);
+        details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details)); // keeps the provider's order
     }
 
     public static Probe unavailable(String reason) {
