@@ -50,8 +50,10 @@ final class EngineOptionsMixin {
                     + " (default: ${DEFAULT-VALUE})")
     String prefetchDepth;
 
-    @Option(names = "--direct-io", description = "read streamed layers with the page cache bypassed (O_DIRECT)")
-    boolean directIo;
+    @Option(names = "--direct-io", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "read streamed layers with the page cache bypassed (O_DIRECT) where the file system allows;"
+                    + " --no-direct-io reads them through the page cache (default: direct)")
+    boolean directIo = true;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;

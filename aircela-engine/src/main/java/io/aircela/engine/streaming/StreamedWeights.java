@@ -196,9 +196,13 @@ public final class StreamedWeights implements WeightProvider {
 
     private AirCelaException loadFailed(int stage, PrefetchException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        String what = stage == plan.layers() ? "the output head" : "layer " + stage;
+        String what = stageName(stage);
         return new AirCelaException("cannot load " + what + " of " + source.path() + ": " + cause.getMessage()
                 + "; the generation stopped (was the file changed, truncated or moved after the model was opened?)", cause);
+    }
+
+    private String stageName(int stage) {
+        return stage == plan.layers() ? "the output head" : "layer " + stage;
     }
 
     private void closeHeld() {
@@ -232,6 +236,15 @@ public final class StreamedWeights implements WeightProvider {
     private MemorySegment[] fill(StageLayout layout, MemorySegment region, MemorySegment stagingArea) {
         WeightSpec[] specs = layout.specs();
         MemorySegment[] data = new MemorySegment[specs.length];
+        if (layout.spanned()) {
+            long end = 0;
+            for (WeightSpec s : specs) if (s != null) end = Math.max(end, s.tensor().end());
+            reader.readSpan(layout.spanStart(), end - layout.spanStart(), region.asSlice(0, layout.bytes()),
+                    stageName(layout.stage()));
+            for (int k = 0; k < specs.length; k++)
+                if (specs[k] != null) data[k] = region.asSlice(layout.offsets()[k], specs[k].tensor().byteSize());
+            return data;
+        }
         for (int k = 0; k < specs.length; k++) {
             WeightSpec s = specs[k];
             if (s == null) continue;

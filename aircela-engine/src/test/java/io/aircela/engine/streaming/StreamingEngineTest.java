@@ -8,11 +8,19 @@ import io.aircela.engine.generate.Token;
 import io.aircela.engine.sampling.SamplingOptions;
 import io.aircela.provider.Providers;
 import io.aircela.tck.SharedTestData;
+import io.aircela.weights.TensorInfo;
+import io.aircela.weights.WeightSource;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -102,7 +110,7 @@ class StreamingEngineTest {
     @ParameterizedTest(name = "depth {0}")
     @ValueSource(ints = {0, 1, 3})
     void aLoaderFailureEndsTheGenerationQuicklyAndLeavesNoThread(int depth) {
-        EngineOptions opts = options().withPrefetchDepth(depth);
+        EngineOptions opts = options().withPrefetchDepth(depth).withDirectIo(false); // reads go through the source
         FailingSource source = new FailingSource(Providers.open(stories()));
         try (AirCela engine = AirCela.open(source, opts.withMemoryBudget(minimum(opts)))) {
             Generation g = engine.generate(PROMPT, SamplingOptions.greedy(), 32, List.of());
@@ -127,6 +135,45 @@ class StreamingEngineTest {
             }
         }
         assertTrue(prefetchThreads().isEmpty(), "threads left after close: " + prefetchThreads());
+    }
+
+    @Test
+    void aFileTruncatedUnderADirectReadEndsTheGenerationWithAClearError(@TempDir Path dir) throws IOException {
+        Path copy = Files.copy(stories(), dir.resolve("stories.gguf"));
+        long cut = halfWayIntoTheLastTensor(copy);
+        EngineOptions opts = options().withPrefetchDepth(1).withDirectIo(true);
+        try (AirCela engine = AirCela.open(copy, opts.withMemoryBudget(minimum(opts)))) {
+            Assumptions.assumeTrue(engine.plan().directIo(), "O_DIRECT refused here: " + engine.plan().note());
+            try (Generation g = engine.generate(PROMPT, SamplingOptions.greedy(), 32, List.of())) {
+                Iterator<Token> it = g.iterator();
+                it.next();
+                try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                    ch.truncate(cut);
+                }
+                long t0 = System.nanoTime();
+                AirCelaException e = assertThrows(AirCelaException.class, () -> {
+                    while (it.hasNext()) it.next();
+                });
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(millis < 1000, "took " + millis + " ms");
+                assertTrue(e.getMessage().contains("cannot load") && e.getMessage().contains("truncated"), e.getMessage());
+            }
+        }
+        assertTrue(prefetchThreads().isEmpty(), "threads left after close: " + prefetchThreads());
+    }
+
+    /**
+     * Half way into the file's last tensor, when that is a layer's or the output head's (streamed under the
+     * minimum budget; anything mapped lies in front of it), else the test is skipped.
+     */
+    private static long halfWayIntoTheLastTensor(Path file) {
+        try (WeightSource source = Providers.open(file)) {
+            TensorInfo last = source.tensors().getFirst();
+            for (TensorInfo t : source.tensors()) if (t.offset() > last.offset()) last = t;
+            Assumptions.assumeTrue(last.layer() >= 0 || last.name().equals("output.weight"),
+                    "the last tensor of " + file + " is " + last.name());
+            return last.offset() + last.byteSize() / 2;
+        }
     }
 
     @Test
