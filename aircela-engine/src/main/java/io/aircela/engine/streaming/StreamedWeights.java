@@ -20,7 +20,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Weights under a memory budget ({@link StreamingPlan}): resident stages are read once into memory
@@ -59,7 +58,9 @@ public final class StreamedWeights implements WeightProvider {
     private int cursor; // index in cycle of the next stage the forward pass will acquire
     private StageHandle<Loaded> held;
     private final List<DeviceBuffer> heldBuffers = new ArrayList<>();
-    private final LongAdder ioNanos = new LongAdder();
+    private final Object ioLock = new Object();
+    private int loadsRunning; // guarded by ioLock, as are the two below
+    private long ioBusySince, ioBusyNanos;
     private long pastBytes, pastConsumerWait, pastSlotWait; // of pipelines already closed
     private boolean closed;
 
@@ -152,7 +153,7 @@ public final class StreamedWeights implements WeightProvider {
             slotWait += c.slotWaitNanos();
         }
         return new StreamingStats(plan.residentLayers(), plan.streamedLayers(), plan.slots(), plan.prefetchDepth(), passes,
-                bytes, ioNanos.sum() / 1e6, (forwardNanos - consumerWait) / 1e6, consumerWait / 1e6, slotWait / 1e6);
+                bytes, ioBusyNanos() / 1e6, (forwardNanos - consumerWait) / 1e6, consumerWait / 1e6, slotWait / 1e6);
     }
 
     /** Waits for the next streamed stage, which must be {@code stage}, and uploads its weights from the slot. */
@@ -292,12 +293,12 @@ public final class StreamedWeights implements WeightProvider {
     private final class Loader implements StageLoader<Loaded> {
         @Override
         public Loaded load(int stage, int slot) {
-            long t0 = System.nanoTime();
+            loadStarted();
             try {
                 StageLayout layout = layouts[stage];
                 return new Loaded(stage, fill(layout, slots[slot], staging[slot]), layout.readBytes());
             } finally {
-                ioNanos.add(System.nanoTime() - t0);
+                loadEnded();
             }
         }
 
@@ -309,6 +310,26 @@ public final class StreamedWeights implements WeightProvider {
         @Override
         public void release(Loaded loaded) {
             // the slot's bytes are simply overwritten by the next load
+        }
+    }
+
+    // I/O time is wall time with at least one load running: two loads at once count once, so it compares
+    // with the compute time of the same pass (the sum over loader threads would exceed the wall clock).
+    private void loadStarted() {
+        synchronized (ioLock) {
+            if (loadsRunning++ == 0) ioBusySince = System.nanoTime();
+        }
+    }
+
+    private void loadEnded() {
+        synchronized (ioLock) {
+            if (--loadsRunning == 0) ioBusyNanos += System.nanoTime() - ioBusySince;
+        }
+    }
+
+    private long ioBusyNanos() {
+        synchronized (ioLock) {
+            return ioBusyNanos + (loadsRunning > 0 ? System.nanoTime() - ioBusySince : 0);
         }
     }
 
