@@ -68,19 +68,35 @@ class StreamingEngineTest {
             StreamingPlan plan = engine.plan();
             assertTrue(plan.streaming(), plan.describe());
             assertTrue(plan.outputResident(), "the head is used every token: resident first\n" + plan.describe());
-            int k = plan.residentStages().size() - 1; // layers 0 .. k-1 resident, then the head (stage 5)
+            int k = plan.residentStages().size() - 1; // k layers resident, spread over the 5, and the head (stage 5)
             assertTrue(k >= 1, plan.describe());
-            List<Integer> resident = new ArrayList<>(), streamed = new ArrayList<>();
-            for (int i = 0; i < 5; i++) (i < k ? resident : streamed).add(i);
-            resident.add(5);
+            List<Integer> resident = new ArrayList<>(StreamingPlanner.spread(List.of(5, 0, 1, 2, 3, 4), k + 1, 5));
+            List<Integer> streamed = new ArrayList<>(List.of(0, 1, 2, 3, 4));
+            streamed.removeAll(resident);
+            resident.sort(null);
             assertEquals(resident, plan.residentStages(), plan.describe());
             assertEquals(streamed, plan.streamedStages(), plan.describe());
             assertEquals(2, plan.prefetchDepth());
             assertEquals(3, plan.slots());
             assertTrue(plan.fixedBytes() + plan.residentBytes() + plan.slots() * plan.slotBytes() <= plan.budgetBytes());
-            assertTrue(plan.describe().contains("streamed " + streamed.size() + " layers (" + k + "-4) through 3 slots"),
-                    plan.describe());
+            assertTrue(plan.describe().contains("streamed " + streamed.size() + " layers ("), plan.describe());
+            assertTrue(plan.describe().contains(") through 3 slots"), plan.describe());
         }
+    }
+
+    @Test
+    void residentLayersAreSpreadEvenlySoEveryLoadOverlapsCompute() {
+        List<Integer> order = new ArrayList<>(List.of(22));
+        for (int i = 0; i < 22; i++) order.add(i);
+        List<Integer> half = StreamingPlanner.spread(order, 12, 22); // the head and 11 of 22 layers
+        List<Integer> expected = new ArrayList<>(List.of(22));
+        for (int i = 1; i < 22; i += 2) expected.add(i);
+        assertEquals(expected, half, "every other layer");
+        assertEquals(List.of(22), StreamingPlanner.spread(order, 1, 22), "the head first");
+        assertEquals(List.of(), StreamingPlanner.spread(order, 0, 22));
+        assertEquals(order, StreamingPlanner.spread(order, 23, 22), "everything");
+        assertEquals(List.of(7, 15, 23), StreamingPlanner.spread(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                15, 16, 17, 18, 19, 20, 21, 22, 23), 3, 24), "no head in the order (tied embeddings): layers only");
     }
 
     @Test
