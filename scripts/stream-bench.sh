@@ -10,19 +10,24 @@
 # TOKENS  tokens generated per run (default 32)
 #
 # Environment: CONTEXT (-c, default 128: a small KV cache leaves the budget to the layers), EXTRA (more flags
-# for `aircela run`, e.g. "--no-direct-io" or "-t 2"), DEPTHS (default "0 1 2 4 auto").
+# for `aircela run`, e.g. "--no-direct-io" or "-t 2"), DEPTHS (default "0 1 2 4 auto"), KEEP (a folder that
+# keeps every run's JSON and stderr).
 # Cold reads: streamed layers are read with O_DIRECT (the default; the plan line says when the file system
 # refused), and the file is evicted from the page cache before every run.
 set -euo pipefail
 if [ $# -lt 2 ]; then
-  sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 MODEL="$1"; BUDGET="$2"; ROUNDS="${3:-3}"; TOKENS="${4:-32}"
 CONTEXT="${CONTEXT:-128}"; DEPTHS="${DEPTHS:-0 1 2 4 auto}"; EXTRA="${EXTRA:-}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="$(mktemp -d "${TMPDIR:-/tmp}/stream-bench.XXXXXX")"
-trap 'rm -rf "$OUT"' EXIT
+if [ -n "${KEEP:-}" ]; then
+  OUT="$KEEP"; mkdir -p "$OUT"
+else
+  OUT="$(mktemp -d "${TMPDIR:-/tmp}/stream-bench.XXXXXX")"
+  trap 'rm -rf "$OUT"' EXIT
+fi
 
 evict() {
   python3 -c 'import os, sys
@@ -61,8 +66,9 @@ def per_run(path):
     s = j["streaming"].get("decode", j["streaming"])  # decode passes only, when the CLI reports them
     passes = max(1, s.get("forward_passes", 0))
     io, comp = s["io_ms"] / passes, s["compute_ms"] / passes
-    return {"tps": t["decode_tokens_per_s"], "ms": 1000.0 / t["decode_tokens_per_s"], "io": io, "comp": comp,
-            "max": max(io, comp), "depth": s["prefetch_depth"], "resident": s["resident_layers"],
+    ms = 1000.0 / t["decode_tokens_per_s"]
+    return {"tps": t["decode_tokens_per_s"], "ms": ms, "io": io, "comp": comp, "max": max(io, comp),
+            "ratio": ms / max(io, comp), "depth": s["prefetch_depth"], "resident": s["resident_layers"],
             "streamed": s["streamed_layers"], "mib": s["bytes_read_per_token"] / 2**20}
 
 rows = {}
@@ -79,6 +85,7 @@ for d, r in rows.items():
     speedup = "%.2f×" % (base / r["ms"]) if base else "n/a"
     print("| %s | %d | %d/%d | %.0f | %.2f | %.0f | %.0f | %.0f | %.0f | %.2f | %s |" % (
         label, r["n"], r["resident"], r["streamed"], r["mib"], r["tps"], r["ms"], r["io"], r["comp"], r["max"],
-        r["ms"] / r["max"], speedup))
-print("\nmedians over the runs; I/O and compute per decode pass of the same run (I/O: wall time with a load running)")
+        r["ratio"], speedup))
+print("\nmedians over the runs (ms/token ÷ max: the median of each run's own ratio); I/O and compute per decode pass"
+      " of the same run (I/O: wall time with a load running)")
 PY

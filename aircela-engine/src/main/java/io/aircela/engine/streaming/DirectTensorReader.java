@@ -17,7 +17,8 @@ import java.nio.file.StandardOpenOption;
  * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}), so streaming a model larger than RAM does not
  * evict everything else. O_DIRECT wants the file offset, the length and the buffer address aligned
  * to the file system's block size: a read covers the block-aligned range around the tensor and the
- * tensor's bytes are the slice at its offset within that block.
+ * tensor's bytes are the slice at its offset within that block. {@link #readSpan} reads a whole layer
+ * whose tensors lie together in one call.
  *
  * <p>Thread-safe (positional reads on one channel). Owns the channel; closing twice is harmless.
  */

@@ -24,7 +24,7 @@ import java.util.List;
 /**
  * Weights under a memory budget ({@link StreamingPlan}): resident stages are read once into memory
  * this provider owns; streamed stages (layers, and the LM head when it did not fit) are read by a
- * {@link PrefetchPipeline} into {@code depth + 1} slots, off-heap buffers of the largest streamed
+ * {@link PrefetchPipeline} (one loader thread, up to {@code depth} layers ahead) into {@code depth + 1} slots, off-heap buffers of the largest streamed
  * stage's size, and handed to the backend with {@link ComputeBackend#upload}: on a host backend the
  * slot is simply the memory the kernels read. The pipeline's cycle is the streamed stage ids in order,
  * so it wraps across tokens: the next pass's first layers load while this pass's last ones compute.
@@ -39,6 +39,7 @@ import java.util.List;
  * must stay open. One consumer thread (not thread-safe); loads run on the pipeline's threads.
  */
 public final class StreamedWeights implements WeightProvider {
+    private static final int LOADER_THREADS = 1;
     private final WeightSource source;
     private final ComputeBackend backend;
     private final StreamingPlan plan;
@@ -178,7 +179,10 @@ public final class StreamedWeights implements WeightProvider {
         stopPipeline();
         if (cycle[0] != stage)
             throw new IllegalStateException("stage " + stage + " acquired out of order; a pass starts with stage " + cycle[0]);
-        pipeline = PrefetchPipeline.start(cycle, plan.prefetchDepth(), new Loader());
+        // One loader thread: layers arrive in order, each read at the storage's full speed (parallel reads
+        // would split the bandwidth and make the next layer the forward pass needs arrive later), while
+        // the depth + 1 slots still let it run up to depth layers ahead.
+        pipeline = PrefetchPipeline.start(cycle, plan.prefetchDepth(), LOADER_THREADS, new Loader());
     }
 
     private void stopPipeline() {
