@@ -37,7 +37,7 @@ final class DemoCommand implements Callable<Integer> {
     private static final String PROMPT = "Once upon a time";
 
     @Option(names = "--size", paramLabel = "1b|7b", defaultValue = "1b",
-            description = "model size: 1b (~520 MiB file) or 7b (~3.6 GiB file) (default: ${DEFAULT-VALUE})")
+            description = "model size: 1b (~520 MiB file) or 7b (~3.4 GiB file) (default: ${DEFAULT-VALUE})")
     String size;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",

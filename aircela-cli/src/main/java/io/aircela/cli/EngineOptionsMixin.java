@@ -91,9 +91,12 @@ final class EngineOptionsMixin {
     AirCela open() {
         EngineOptions options = engineOptions();
         AirCela ai = AirCela.open(model, options);
-        PrintWriter err = spec.commandLine().getErr();
-        err.print(ai.plan().describe());
-        err.flush();
+        // the plan matters when memory is planned; a model that simply fits keeps stderr to its one summary line
+        if (ai.plan().streaming() || ai.plan().budgetGiven()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.print(ai.plan().describe());
+            err.flush();
+        }
         return ai;
     }
 

@@ -94,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
         r.put("stop_reason", stopReason(g.stopReason()));
         r.put("timings", timings(g.timings()));
         Map<String, Object> streaming = streaming(s);
-        streaming.put("decode", streaming(decode)); // the same counters without the prompt's pass
+        streaming.put("decode", streaming(decode)); // the same counters from the first generated token on
         r.put("streaming", streaming);
         return r;
     }

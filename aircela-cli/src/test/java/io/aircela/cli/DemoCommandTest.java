@@ -45,7 +45,7 @@ class DemoCommandTest {
         double gib = 1024.0 * 1024 * 1024;
         double oneB = DemoModel.of("1b").writer().fileBytes() / gib, sevenB = DemoModel.of("7b").writer().fileBytes() / gib;
         assertTrue(oneB > 0.45 && oneB < 0.55, "1b: " + oneB + " GiB"); // 0.97 B parameters at 4.5 bits
-        assertTrue(sevenB > 3.4 && sevenB < 3.8, "7b: " + sevenB + " GiB"); // 6.5 B parameters at 4.5 bits
+        assertTrue(sevenB > 3.2 && sevenB < 3.6, "7b: " + sevenB + " GiB"); // 6.5 B parameters at 4.5 bits
     }
 
     @Test
