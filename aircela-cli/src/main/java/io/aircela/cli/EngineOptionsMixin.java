@@ -52,8 +52,10 @@ final class EngineOptionsMixin {
                     + " (default: ${DEFAULT-VALUE})")
     String prefetchDepth;
 
-    @Option(names = "--direct-io", description = "read streamed layers with the page cache bypassed (O_DIRECT)")
-    boolean directIo;
+    @Option(names = "--direct-io", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "read streamed layers with the page cache bypassed (O_DIRECT) where the file system allows;"
+                    + " --no-direct-io reads them through the page cache (default: direct)")
+    boolean directIo = true;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -91,9 +93,12 @@ final class EngineOptionsMixin {
     AirCela open() {
         EngineOptions options = engineOptions();
         AirCela ai = AirCela.open(ModelLocator.fromEnvironment().resolve(model), options);
-        PrintWriter err = spec.commandLine().getErr();
-        err.print(ai.plan().describe());
-        err.flush();
+        // the plan matters when memory is planned; a model that simply fits keeps stderr to its one summary line
+        if (ai.plan().streaming() || ai.plan().budgetGiven()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.print(ai.plan().describe());
+            err.flush();
+        }
         return ai;
     }
 

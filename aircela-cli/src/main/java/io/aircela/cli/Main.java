@@ -10,7 +10,8 @@ import java.io.PrintWriter;
 @Command(name = "aircela", mixinStandardHelpOptions = true, version = "aircela 0.1.0",
         description = "Runs large language models on machines whose memory is smaller than the model.",
         subcommands = {RunCommand.class, ChatCommand.class, ScoreCommand.class, TokenizeCommand.class, ListCommand.class,
-                InspectCommand.class, BackendsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                InspectCommand.class, BackendsCommand.class, BenchCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -59,16 +59,19 @@ final class RunCommand implements Callable<Integer> {
             StreamingStats before = ai.streamingStats();
             try (Generation g = ai.generate(promptIds, samplingOptions, maxTokens, stops)) {
                 IntArray ids = new IntArray();
+                StreamingStats afterPrompt = before;
                 for (Token t : g) {
                     ids.add(t.id());
+                    if (ids.size() == 1) afterPrompt = ai.streamingStats(); // the prompt's pass is done
                     if (!json && !t.text().isEmpty()) {
                         out.print(t.text());
                         out.flush();
                     }
                 }
                 String text = g.text();
-                StreamingStats streamed = ai.streamingStats().since(before);
-                if (json) out.println(Json.write(result(ai, promptIds, ids.toArray(), g, streamed)));
+                StreamingStats end = ai.streamingStats();
+                StreamingStats streamed = end.since(before);
+                if (json) out.println(Json.write(result(ai, promptIds, ids.toArray(), g, streamed, end.since(afterPrompt))));
                 else if (!text.isEmpty() && !text.endsWith("\n")) out.println();
                 out.flush();
                 noteContextFull(err, g.stopReason(), ai.contextLength());
@@ -80,7 +83,8 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> result(AirCela ai, int[] promptIds, int[] generated, Generation g, StreamingStats s) {
+    private Map<String, Object> result(AirCela ai, int[] promptIds, int[] generated, Generation g, StreamingStats s,
+                                       StreamingStats decode) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model", engine.model.toString());
         r.put("backend", ai.backendName());
@@ -89,7 +93,9 @@ final class RunCommand implements Callable<Integer> {
         r.put("text", g.text());
         r.put("stop_reason", stopReason(g.stopReason()));
         r.put("timings", timings(g.timings()));
-        r.put("streaming", streaming(s));
+        Map<String, Object> streaming = streaming(s);
+        streaming.put("decode", streaming(decode)); // the same counters from the first generated token on
+        r.put("streaming", streaming);
         return r;
     }
 
@@ -100,6 +106,7 @@ final class RunCommand implements Callable<Integer> {
         m.put("streamed_layers", s.streamedLayers());
         m.put("slots", s.slots());
         m.put("prefetch_depth", s.prefetchDepth());
+        m.put("forward_passes", s.forwardPasses());
         m.put("bytes_read", s.bytesRead());
         m.put("bytes_read_per_token", s.bytesReadPerToken());
         m.put("io_ms", s.ioMillis());

@@ -28,7 +28,7 @@ record CliRun(int exitCode, String out, String err) {
 
     /**
      * The stderr lines, without the JVM's incubator warning and without the memory plan that run, chat and
-     * score print before the first token (see {@link #planLines()}).
+     * score print before the first token when a budget is given or layers are streamed (see {@link #planLines()}).
      */
     String[] errLines() {
         return err.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))

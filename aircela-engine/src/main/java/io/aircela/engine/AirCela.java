@@ -127,7 +127,7 @@ public final class AirCela implements AutoCloseable {
     private static TensorReader openReader(WeightSource source, boolean direct, StringBuilder note) {
         if (!direct) return TensorReader.of(source);
         if (!Files.isRegularFile(source.path()) || !source.format().startsWith("GGUF")) {
-            note.append("--direct-io reads single GGUF files; ").append(source.format())
+            note.append("O_DIRECT reads single GGUF files; ").append(source.format())
                     .append(" is read through the page cache");
             return TensorReader.of(source);
         }

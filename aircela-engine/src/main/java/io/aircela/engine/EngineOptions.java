@@ -16,6 +16,9 @@ import io.aircela.quant.QuantType;
  * @param prefetchDepth layer loads kept in flight ahead of compute when streaming (0 = load, compute, free;
  *                      at most {@link #MAX_PREFETCH_DEPTH}), or {@link #AUTO_DEPTH} (-1) to let the plan choose
  * @param directIo      read streamed layers with the page cache bypassed (O_DIRECT) where the file system allows
+ *                      (the default): a streamed model is by definition one that does not stay in memory, so
+ *                      page-cache copies would cost a memory copy per byte on the CPU the matmuls need and evict
+ *                      everything else; the fully resident path keeps its zero-copy mapping either way
  */
 public record EngineOptions(String backend, int threads, int contextLength, QuantType kvType, long memoryBudget,
                             int prefetchDepth, boolean directIo) {
@@ -41,9 +44,9 @@ public record EngineOptions(String backend, int threads, int contextLength, Quan
                     + ", was " + prefetchDepth);
     }
 
-    /** Options without streaming settings: automatic budget and depth, page-cache reads. */
+    /** Options without streaming settings: automatic budget and depth, direct reads where possible. */
     public EngineOptions(String backend, int threads, int contextLength, QuantType kvType) {
-        this(backend, threads, contextLength, kvType, AUTO_BUDGET, AUTO_DEPTH, false);
+        this(backend, threads, contextLength, kvType, AUTO_BUDGET, AUTO_DEPTH, true);
     }
 
     /** Best backend, all cores, default context, F32 cache, automatic budget and prefetch depth. */

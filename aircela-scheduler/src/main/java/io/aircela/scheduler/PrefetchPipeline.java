@@ -12,7 +12,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Loads the stages of an endless cycle ahead of one consumer: {@code cycle[0], cycle[1], ...,
- * cycle[L-1], cycle[0], ...}. Up to {@code depth} loads run at once on the pipeline's own threads,
+ * cycle[L-1], cycle[0], ...}. Up to {@code depth} stages are loaded ahead of the consumer, by the
+ * pipeline's own threads ({@code depth} of them, or fewer: see {@link #start(int[], int, int, StageLoader)}),
  * into {@code depth + 1} slots; {@link #acquire()} hands the stages to the consumer strictly in
  * order, and the loads wrap across the end of the cycle (the next cycle's first stages load while
  * this cycle's last stages are being used).
@@ -110,14 +111,30 @@ public final class PrefetchPipeline<T> implements AutoCloseable {
      * @param loader loads and releases stages
      */
     public static <T> PrefetchPipeline<T> start(int[] cycle, int depth, StageLoader<T> loader) {
+        return start(cycle, depth, depth, loader);
+    }
+
+    /**
+     * Starts a pipeline whose {@code depth} stages ahead are loaded by at most {@code loaderThreads}
+     * threads. One thread loads the stages one after the other, each at the storage's full speed,
+     * and still runs up to {@code depth} stages ahead: the next stage the consumer needs is ready
+     * sooner than when {@code depth} loads share the bandwidth, and bursts are absorbed by the
+     * {@code depth + 1} slots. More threads pay off where one load cannot keep the storage busy.
+     *
+     * @param loaderThreads threads that load (at least 1 when {@code depth > 0}); capped at {@code depth}
+     */
+    public static <T> PrefetchPipeline<T> start(int[] cycle, int depth, int loaderThreads, StageLoader<T> loader) {
         Objects.requireNonNull(loader, "loader");
         int[] stages = validCycle(cycle);
         if (depth < 0) {
             throw new IllegalArgumentException("Expected a prefetch depth of 0 or more, got " + depth);
         }
+        if (depth > 0 && loaderThreads < 1) {
+            throw new IllegalArgumentException("Expected at least one loader thread, got " + loaderThreads);
+        }
         PrefetchPipeline<T> pipeline = new PrefetchPipeline<>(stages, depth, loader);
         int id = PIPELINE_IDS.incrementAndGet();
-        for (int i = 0; i < depth; i++) {
+        for (int i = 0; i < Math.min(depth, loaderThreads); i++) {
             Thread t = Thread.ofPlatform().daemon().name("aircela-prefetch-" + id + "-" + i)
                     .unstarted(pipeline::runLoader);
             pipeline.threads.add(t);

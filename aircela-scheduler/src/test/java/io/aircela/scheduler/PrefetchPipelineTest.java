@@ -106,6 +106,40 @@ class PrefetchPipelineTest {
     }
 
     @Test
+    void oneLoaderThreadLoadsInOrderAndStillRunsDepthStagesAhead() {
+        int depth = 3;
+        Semaphore entered = new Semaphore(0);
+        Semaphore proceed = new Semaphore(0);
+        List<Integer> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        FakeLoader loader = new FakeLoader((stage, serial, slot) -> {
+            order.add(stage);
+            entered.release();
+            proceed.acquire();
+        });
+        noHang(() -> {
+            try (var pipeline = PrefetchPipeline.start(new int[] {0, 1, 2, 3, 4}, depth, 1, loader)) {
+                entered.acquire(1);
+                assertEquals(1, loader.concurrent.get(), "one load at a time");
+                proceed.release(depth - 1);
+                entered.acquire(depth - 1); // positions 0, 1 done, 2 loading: it runs ahead without the consumer
+                assertEquals(List.of(0, 1, 2), order);
+                proceed.release(1000);
+                for (int k = 0; k < 20; k++) {
+                    try (var h = pipeline.acquire()) {
+                        assertEquals(k % 5, h.stage());
+                    }
+                }
+            }
+        });
+        assertEquals(1, loader.maxConcurrent.get(), "never two loads at once");
+        assertTrue(loader.maxLiveSlots.get() <= depth + 1);
+        assertEquals(1, loader.threadNames.size(), "one loader thread");
+        for (int k = 1; k < order.size(); k++) assertEquals((order.get(k - 1) + 1) % 5, order.get(k), "loads in cycle order");
+        loader.assertAllReleased();
+        loader.assertLoaderThreadsGone();
+    }
+
+    @Test
     void loadsTheNextCyclesFirstStageWhileTheLastStageIsHeld() {
         CountDownLatch nextCycleStage0 = new CountDownLatch(1);
         AtomicInteger itsSlot = new AtomicInteger(-1);
@@ -219,6 +253,7 @@ class PrefetchPipelineTest {
         assertThrows(IllegalArgumentException.class, () -> PrefetchPipeline.start(new int[] {1, 1}, 1, loader));
         assertThrows(IllegalArgumentException.class, () -> PrefetchPipeline.start(new int[] {-1}, 1, loader));
         assertThrows(IllegalArgumentException.class, () -> PrefetchPipeline.start(new int[] {0}, -1, loader));
+        assertThrows(IllegalArgumentException.class, () -> PrefetchPipeline.start(new int[] {0}, 2, 0, loader));
         assertEquals(0, loader.loadCount.get());
     }
 }

@@ -17,12 +17,15 @@ import java.nio.file.StandardOpenOption;
  * {@code com.sun.nio.file.ExtendedOpenOption.DIRECT}), so streaming a model larger than RAM does not
  * evict everything else. O_DIRECT wants the file offset, the length and the buffer address aligned
  * to the file system's block size: a read covers the block-aligned range around the tensor and the
- * tensor's bytes are the slice at its offset within that block.
+ * tensor's bytes are the slice at its offset within that block. {@link #readSpan} reads a whole layer
+ * whose tensors lie together in one call.
  *
  * <p>Thread-safe (positional reads on one channel). Owns the channel; closing twice is harmless.
  */
 public final class DirectTensorReader implements TensorReader {
     private static final long MAX_BLOCK = 1 << 20;
+    /** Largest single read (block-aligned, under what one ByteBuffer can address). */
+    private static final int MAX_READ = 1 << 30;
     private final Path file;
     private final FileChannel channel;
     private final long block;
@@ -84,6 +87,38 @@ public final class DirectTensorReader implements TensorReader {
     }
 
     @Override
+    public boolean readsSpans() {
+        return true;
+    }
+
+    @Override
+    public void readSpan(long fileOffset, long length, MemorySegment region, String what) {
+        if (fileOffset % block != 0 || region.byteSize() % block != 0 || region.address() % block != 0
+                || length > region.byteSize())
+            throw new IllegalArgumentException("O_DIRECT needs " + block + "-byte alignment and room; got offset "
+                    + fileOffset + ", length " + length + ", region " + region.byteSize() + " at " + region.address());
+        for (long done = 0; done < length; ) {
+            int chunk = (int) Math.min(MAX_READ, region.byteSize() - done);
+            ByteBuffer bb = region.asSlice(done, chunk).asByteBuffer();
+            long needed = Math.min(chunk, length - done);
+            try {
+                // a short read that is not block-aligned is the end of the file: O_DIRECT cannot go on from there
+                while (bb.position() < needed) {
+                    int n = channel.read(bb, fileOffset + done + bb.position());
+                    if (n < 0 || (bb.position() < needed && bb.position() % block != 0)) break;
+                }
+            } catch (IOException e) {
+                throw new AirCelaException("cannot read " + what + " from " + file + " with O_DIRECT: " + e.getMessage(), e);
+            }
+            if (bb.position() < needed)
+                throw new AirCelaException("cannot read " + what + " from " + file + ": the file ended at byte "
+                        + (fileOffset + done + bb.position()) + ", " + what + " ends at " + (fileOffset + length)
+                        + " (was it truncated after opening?)");
+            done += chunk;
+        }
+    }
+
+    @Override
     public long bytesRead(TensorInfo tensor) {
         return regionBytes(tensor);
     }
@@ -102,11 +137,11 @@ public final class DirectTensorReader implements TensorReader {
         }
     }
 
-    static long alignUp(long x, long a) {
-        return (x + a - 1) & -a;
+    private static long alignUp(long x, long a) {
+        return StageLayout.alignUp(x, a);
     }
 
-    static long alignDown(long x, long a) {
-        return x & -a;
+    private static long alignDown(long x, long a) {
+        return StageLayout.alignDown(x, a);
     }
 }

@@ -20,12 +20,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Weights under a memory budget ({@link StreamingPlan}): resident stages are read once into memory
  * this provider owns; streamed stages (layers, and the LM head when it did not fit) are read by a
- * {@link PrefetchPipeline} into {@code depth + 1} slots, off-heap buffers of the largest streamed
+ * {@link PrefetchPipeline} (one loader thread, up to {@code depth} layers ahead) into {@code depth + 1} slots, off-heap buffers of the largest streamed
  * stage's size, and handed to the backend with {@link ComputeBackend#upload}: on a host backend the
  * slot is simply the memory the kernels read. The pipeline's cycle is the streamed stage ids in order,
  * so it wraps across tokens: the next pass's first layers load while this pass's last ones compute.
@@ -40,6 +39,7 @@ import java.util.concurrent.atomic.LongAdder;
  * must stay open. One consumer thread (not thread-safe); loads run on the pipeline's threads.
  */
 public final class StreamedWeights implements WeightProvider {
+    private static final int LOADER_THREADS = 1;
     private final WeightSource source;
     private final ComputeBackend backend;
     private final StreamingPlan plan;
@@ -59,7 +59,9 @@ public final class StreamedWeights implements WeightProvider {
     private int cursor; // index in cycle of the next stage the forward pass will acquire
     private StageHandle<Loaded> held;
     private final List<DeviceBuffer> heldBuffers = new ArrayList<>();
-    private final LongAdder ioNanos = new LongAdder();
+    private final Object ioLock = new Object();
+    private int loadsRunning; // guarded by ioLock, as are the two below
+    private long ioBusySince, ioBusyNanos;
     private long pastBytes, pastConsumerWait, pastSlotWait; // of pipelines already closed
     private boolean closed;
 
@@ -152,7 +154,7 @@ public final class StreamedWeights implements WeightProvider {
             slotWait += c.slotWaitNanos();
         }
         return new StreamingStats(plan.residentLayers(), plan.streamedLayers(), plan.slots(), plan.prefetchDepth(), passes,
-                bytes, ioNanos.sum() / 1e6, (forwardNanos - consumerWait) / 1e6, consumerWait / 1e6, slotWait / 1e6);
+                bytes, ioBusyNanos() / 1e6, (forwardNanos - consumerWait) / 1e6, consumerWait / 1e6, slotWait / 1e6);
     }
 
     /** Waits for the next streamed stage, which must be {@code stage}, and uploads its weights from the slot. */
@@ -177,7 +179,10 @@ public final class StreamedWeights implements WeightProvider {
         stopPipeline();
         if (cycle[0] != stage)
             throw new IllegalStateException("stage " + stage + " acquired out of order; a pass starts with stage " + cycle[0]);
-        pipeline = PrefetchPipeline.start(cycle, plan.prefetchDepth(), new Loader());
+        // One loader thread: layers arrive in order, each read at the storage's full speed (parallel reads
+        // would split the bandwidth and make the next layer the forward pass needs arrive later), while
+        // the depth + 1 slots still let it run up to depth layers ahead.
+        pipeline = PrefetchPipeline.start(cycle, plan.prefetchDepth(), LOADER_THREADS, new Loader());
     }
 
     private void stopPipeline() {
@@ -196,9 +201,13 @@ public final class StreamedWeights implements WeightProvider {
 
     private AirCelaException loadFailed(int stage, PrefetchException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        String what = stage == plan.layers() ? "the output head" : "layer " + stage;
+        String what = stageName(stage);
         return new AirCelaException("cannot load " + what + " of " + source.path() + ": " + cause.getMessage()
                 + "; the generation stopped (was the file changed, truncated or moved after the model was opened?)", cause);
+    }
+
+    private String stageName(int stage) {
+        return stage == plan.layers() ? "the output head" : "layer " + stage;
     }
 
     private void closeHeld() {
@@ -232,6 +241,15 @@ public final class StreamedWeights implements WeightProvider {
     private MemorySegment[] fill(StageLayout layout, MemorySegment region, MemorySegment stagingArea) {
         WeightSpec[] specs = layout.specs();
         MemorySegment[] data = new MemorySegment[specs.length];
+        if (layout.spanned()) {
+            long end = 0;
+            for (WeightSpec s : specs) if (s != null) end = Math.max(end, s.tensor().end());
+            reader.readSpan(layout.spanStart(), end - layout.spanStart(), region.asSlice(0, layout.bytes()),
+                    stageName(layout.stage()));
+            for (int k = 0; k < specs.length; k++)
+                if (specs[k] != null) data[k] = region.asSlice(layout.offsets()[k], specs[k].tensor().byteSize());
+            return data;
+        }
         for (int k = 0; k < specs.length; k++) {
             WeightSpec s = specs[k];
             if (s == null) continue;
@@ -279,12 +297,12 @@ public final class StreamedWeights implements WeightProvider {
     private final class Loader implements StageLoader<Loaded> {
         @Override
         public Loaded load(int stage, int slot) {
-            long t0 = System.nanoTime();
+            loadStarted();
             try {
                 StageLayout layout = layouts[stage];
                 return new Loaded(stage, fill(layout, slots[slot], staging[slot]), layout.readBytes());
             } finally {
-                ioNanos.add(System.nanoTime() - t0);
+                loadEnded();
             }
         }
 
@@ -296,6 +314,26 @@ public final class StreamedWeights implements WeightProvider {
         @Override
         public void release(Loaded loaded) {
             // the slot's bytes are simply overwritten by the next load
+        }
+    }
+
+    // I/O time is wall time with at least one load running: two loads at once count once, so it compares
+    // with the compute time of the same pass (the sum over loader threads would exceed the wall clock).
+    private void loadStarted() {
+        synchronized (ioLock) {
+            if (loadsRunning++ == 0) ioBusySince = System.nanoTime();
+        }
+    }
+
+    private void loadEnded() {
+        synchronized (ioLock) {
+            if (--loadsRunning == 0) ioBusyNanos += System.nanoTime() - ioBusySince;
+        }
+    }
+
+    private long ioBusyNanos() {
+        synchronized (ioLock) {
+            return ioBusyNanos + (loadsRunning > 0 ? System.nanoTime() - ioBusySince : 0);
         }
     }
 

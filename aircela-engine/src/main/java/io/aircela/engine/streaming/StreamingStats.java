@@ -11,7 +11,8 @@ package io.aircela.engine.streaming;
  * @param forwardPasses            forward passes run (one per decoded token; a prompt chunk is one pass)
  * @param bytesRead                bytes read from storage by streamed loads (including loads made
  *                                 ahead for a pass that did not run)
- * @param ioMillis                 time spent in loads, summed over the loader threads
+ * @param ioMillis                 wall time during which at least one load was running (loads that overlap
+ *                                 count once, so it compares with {@code computeMillis})
  * @param computeMillis            forward-pass time not spent waiting for a load
  * @param computeWaitedForIoMillis time the forward pass waited for loads (all the load time at depth 0)
  * @param ioWaitedForComputeMillis time loads waited for a free slot

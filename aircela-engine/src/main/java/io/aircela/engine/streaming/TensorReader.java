@@ -35,6 +35,25 @@ public interface TensorReader extends AutoCloseable {
     /** Whether reads bypass the page cache. */
     boolean direct();
 
+    /** Whether {@link #readSpan} works: tensor offsets are positions in one file this reader reads. */
+    default boolean readsSpans() {
+        return false;
+    }
+
+    /**
+     * Reads at least bytes {@code [fileOffset, fileOffset + length)} of the file into {@code region} with
+     * as few system calls as the OS allows (up to the region's end where the file has them).
+     * {@code fileOffset}, the region's size and its address are {@link #alignment}-aligned; {@code length}
+     * is at most the region's size.
+     *
+     * @param what names the bytes in errors ("layer 3")
+     * @throws io.aircela.AirCelaException   when the file cannot be read (e.g. it was truncated after opening)
+     * @throws UnsupportedOperationException when {@link #readsSpans()} is false
+     */
+    default void readSpan(long fileOffset, long length, MemorySegment region, String what) {
+        throw new UnsupportedOperationException("this reader reads whole tensors only");
+    }
+
     @Override
     void close();
 

@@ -51,14 +51,14 @@ class StreamingBitIdentityTest {
         int[] ids = Arrays.copyOf(g.allIds(), Math.min(POSITIONS, g.allIds().length));
         EngineOptions base = EngineOptions.defaults().withThreads(2).withContextLength(64);
         float[][] reference;
-        long everything;
         try (AirCela engine = AirCela.open(g.model(), base)) {
             assertFalse(engine.plan().streaming(), "default budget on a tiny model: everything resident");
             reference = scoreInSteps(engine, ids);
-            everything = engine.plan().minimumBudget();
         }
         for (int depth : new int[]{0, 1, 3, EngineOptions.AUTO_DEPTH}) {
-            EngineOptions opts = base.withPrefetchDepth(depth);
+            // depth 1 reads through the page cache, the others with O_DIRECT (one read per layer) where allowed
+            EngineOptions opts = base.withPrefetchDepth(depth).withDirectIo(depth != 1);
+            long everything = everything(g, opts); // O_DIRECT pads layers to blocks: each reader has its own
             long minimum = minimumBudget(g, opts);
             // deeper slots can cost more than keeping a one- or two-layer model whole: then it stays resident
             if (depth == 0) assertTrue(minimum < everything, file + ": streaming at depth " + depth + " must save memory");
@@ -73,8 +73,8 @@ class StreamingBitIdentityTest {
                         assertArrayEquals(reference[i], streamed[i], file + " depth " + depth + " budget " + budget
                                 + " position " + i + "\n" + plan.describe());
                     if (plan.streaming()) checkCounters(engine.streamingStats(), plan, file);
-                    System.out.printf("STREAM %-40s depth=%2d budget=%9d resident=%2d streamed=%2d slots=%d%n", file,
-                            depth, budget, plan.residentLayers(), plan.streamedLayers(), plan.slots());
+                    System.out.printf("STREAM %-40s depth=%2d budget=%9d resident=%2d streamed=%2d slots=%d direct=%b%n",
+                            file, depth, budget, plan.residentLayers(), plan.streamedLayers(), plan.slots(), plan.directIo());
                 }
             }
         }
@@ -102,6 +102,14 @@ class StreamingBitIdentityTest {
         long most = (s.forwardPasses() + (long) plan.slots() * 2) * plan.bytesPerToken();
         assertTrue(s.bytesRead() >= least && s.bytesRead() <= most, file + ": read " + s.bytesRead()
                 + " bytes in " + s.forwardPasses() + " passes of " + plan.bytesPerToken());
+    }
+
+    /** The smallest budget that keeps everything resident with {@code opts}' reader. */
+    private static long everything(GoldenCase g, EngineOptions opts) {
+        try (AirCela engine = AirCela.open(g.model(), opts)) {
+            assertFalse(engine.plan().streaming(), "default budget on a tiny model: everything resident");
+            return engine.plan().minimumBudget();
+        }
     }
 
     static long minimumBudget(GoldenCase g, EngineOptions opts) {

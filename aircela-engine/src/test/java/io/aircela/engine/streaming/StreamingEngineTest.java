@@ -8,11 +8,19 @@ import io.aircela.engine.generate.Token;
 import io.aircela.engine.sampling.SamplingOptions;
 import io.aircela.provider.Providers;
 import io.aircela.tck.SharedTestData;
+import io.aircela.weights.TensorInfo;
+import io.aircela.weights.WeightSource;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -60,19 +68,35 @@ class StreamingEngineTest {
             StreamingPlan plan = engine.plan();
             assertTrue(plan.streaming(), plan.describe());
             assertTrue(plan.outputResident(), "the head is used every token: resident first\n" + plan.describe());
-            int k = plan.residentStages().size() - 1; // layers 0 .. k-1 resident, then the head (stage 5)
+            int k = plan.residentStages().size() - 1; // k layers resident, spread over the 5, and the head (stage 5)
             assertTrue(k >= 1, plan.describe());
-            List<Integer> resident = new ArrayList<>(), streamed = new ArrayList<>();
-            for (int i = 0; i < 5; i++) (i < k ? resident : streamed).add(i);
-            resident.add(5);
+            List<Integer> resident = new ArrayList<>(StreamingPlanner.spread(List.of(5, 0, 1, 2, 3, 4), k + 1, 5));
+            List<Integer> streamed = new ArrayList<>(List.of(0, 1, 2, 3, 4));
+            streamed.removeAll(resident);
+            resident.sort(null);
             assertEquals(resident, plan.residentStages(), plan.describe());
             assertEquals(streamed, plan.streamedStages(), plan.describe());
             assertEquals(2, plan.prefetchDepth());
             assertEquals(3, plan.slots());
             assertTrue(plan.fixedBytes() + plan.residentBytes() + plan.slots() * plan.slotBytes() <= plan.budgetBytes());
-            assertTrue(plan.describe().contains("streamed " + streamed.size() + " layers (" + k + "-4) through 3 slots"),
-                    plan.describe());
+            assertTrue(plan.describe().contains("streamed " + streamed.size() + " layers ("), plan.describe());
+            assertTrue(plan.describe().contains(") through 3 slots"), plan.describe());
         }
+    }
+
+    @Test
+    void residentLayersAreSpreadEvenlySoEveryLoadOverlapsCompute() {
+        List<Integer> order = new ArrayList<>(List.of(22));
+        for (int i = 0; i < 22; i++) order.add(i);
+        List<Integer> half = StreamingPlanner.spread(order, 12, 22); // the head and 11 of 22 layers
+        List<Integer> expected = new ArrayList<>(List.of(22));
+        for (int i = 1; i < 22; i += 2) expected.add(i);
+        assertEquals(expected, half, "every other layer");
+        assertEquals(List.of(22), StreamingPlanner.spread(order, 1, 22), "the head first");
+        assertEquals(List.of(), StreamingPlanner.spread(order, 0, 22));
+        assertEquals(order, StreamingPlanner.spread(order, 23, 22), "everything");
+        assertEquals(List.of(7, 15, 23), StreamingPlanner.spread(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                15, 16, 17, 18, 19, 20, 21, 22, 23), 3, 24), "no head in the order (tied embeddings): layers only");
     }
 
     @Test
@@ -102,7 +126,7 @@ class StreamingEngineTest {
     @ParameterizedTest(name = "depth {0}")
     @ValueSource(ints = {0, 1, 3})
     void aLoaderFailureEndsTheGenerationQuicklyAndLeavesNoThread(int depth) {
-        EngineOptions opts = options().withPrefetchDepth(depth);
+        EngineOptions opts = options().withPrefetchDepth(depth).withDirectIo(false); // reads go through the source
         FailingSource source = new FailingSource(Providers.open(stories()));
         try (AirCela engine = AirCela.open(source, opts.withMemoryBudget(minimum(opts)))) {
             Generation g = engine.generate(PROMPT, SamplingOptions.greedy(), 32, List.of());
@@ -127,6 +151,45 @@ class StreamingEngineTest {
             }
         }
         assertTrue(prefetchThreads().isEmpty(), "threads left after close: " + prefetchThreads());
+    }
+
+    @Test
+    void aFileTruncatedUnderADirectReadEndsTheGenerationWithAClearError(@TempDir Path dir) throws IOException {
+        Path copy = Files.copy(stories(), dir.resolve("stories.gguf"));
+        long cut = halfWayIntoTheLastTensor(copy);
+        EngineOptions opts = options().withPrefetchDepth(1).withDirectIo(true);
+        try (AirCela engine = AirCela.open(copy, opts.withMemoryBudget(minimum(opts)))) {
+            Assumptions.assumeTrue(engine.plan().directIo(), "O_DIRECT refused here: " + engine.plan().note());
+            try (Generation g = engine.generate(PROMPT, SamplingOptions.greedy(), 32, List.of())) {
+                Iterator<Token> it = g.iterator();
+                it.next();
+                try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                    ch.truncate(cut);
+                }
+                long t0 = System.nanoTime();
+                AirCelaException e = assertThrows(AirCelaException.class, () -> {
+                    while (it.hasNext()) it.next();
+                });
+                long millis = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(millis < 1000, "took " + millis + " ms");
+                assertTrue(e.getMessage().contains("cannot load") && e.getMessage().contains("truncated"), e.getMessage());
+            }
+        }
+        assertTrue(prefetchThreads().isEmpty(), "threads left after close: " + prefetchThreads());
+    }
+
+    /**
+     * Half way into the file's last tensor, when that is a layer's or the output head's (streamed under the
+     * minimum budget; anything mapped lies in front of it), else the test is skipped.
+     */
+    private static long halfWayIntoTheLastTensor(Path file) {
+        try (WeightSource source = Providers.open(file)) {
+            TensorInfo last = source.tensors().getFirst();
+            for (TensorInfo t : source.tensors()) if (t.offset() > last.offset()) last = t;
+            Assumptions.assumeTrue(last.layer() >= 0 || last.name().equals("output.weight"),
+                    "the last tensor of " + file + " is " + last.name());
+            return last.offset() + last.byteSize() / 2;
+        }
     }
 
     @Test
