@@ -1,7 +1,6 @@
 package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -29,7 +28,7 @@ public final class F32Kernel implements WeightKernel {
         return sum;
     }
 
-    /** Vector kernel: lane-wise FMA, one reduction at the end, scalar tail. */
+    /** Vector kernel: lane-wise FMA, one fixed-order reduction at the end, scalar tail. */
     public static float dotVector(MemorySegment w, long off, float[] x, int xo, int cols) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
@@ -37,7 +36,7 @@ public final class F32Kernel implements WeightKernel {
             FloatVector wv = FloatVector.fromMemorySegment(S, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN);
             acc = wv.fma(FloatVector.fromArray(S, x, xo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorWidth.sum(acc);
         for (; i < cols; i++) sum += w.get(F32, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -55,7 +54,7 @@ public final class F32Kernel implements WeightKernel {
             FloatVector acc = FloatVector.zero(S);
             for (int upper = S.loopBound(count); i < upper; i += S.length())
                 acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = VectorWidth.sum(acc);
         }
         for (; i < count; i++) sum += a[ao + i] * b[bo + i];
         return sum;

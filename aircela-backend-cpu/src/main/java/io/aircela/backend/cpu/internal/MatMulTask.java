@@ -4,8 +4,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@code out (n, rows) = x (n, cols) @ W^T}, split over output rows: a worker takes a range of weight
- * rows and multiplies each with all {@code n} activation rows, so a weight row is read from memory once
- * per call whatever {@code n} is. One instance per backend, refilled per call (no allocation per token).
+ * rows and multiplies them with the {@code n} activation rows, a block of activation rows at a time (so that
+ * block stays in cache while the weight rows pass; the weight range is re-read once per block). Tiles start at
+ * multiples of {@link WeightKernel#ROWS_PER_TILE} whatever the block, so results do not depend on it. One instance per backend, refilled per call (no allocation per token).
  */
 public final class MatMulTask implements WorkerPool.Body {
     private final float[][] scratch;
@@ -36,20 +37,44 @@ public final class MatMulTask implements WorkerPool.Body {
     @Override
     public void run(int from, int to, int worker) {
         float[] tmp = scratch[worker];
-        float[] tile = tiles[worker];
         int n = act.n;
-        for (int r = from; r < to; r++) {
-            long off = r * rowBytes;
-            if (n == 1) {
-                out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, off, act, 0, tmp));
-                continue;
+        if (n == 1) {
+            for (int r = from; r < to; r++) out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, r * rowBytes, act, 0, tmp));
+            return;
+        }
+        // prefill: ~128 KiB of weight rows meet the activations in blocks of ~256 KiB, both in L2. (One weight row
+        // meeting all n rows streamed the whole activation matrix, 4 MiB for 512 x 2048, per weight row.)
+        int block = activationBlock(act.cols);
+        int wRows = (int) Math.max(1, WEIGHT_BYTES / rowBytes);
+        for (int r0 = from; r0 < to; r0 += wRows) {
+            int r1 = Math.min(to, r0 + wRows);
+            for (int i0 = 0; i0 < n; i0 += block) {
+                int i1 = Math.min(n, i0 + block);
+                for (int r = r0; r < r1; r++) tiles(r, i0, i1, worker, tmp);
             }
-            // prefill: the weight row (a few KiB, in L1) meets the activation rows a tile at a time
-            for (int i = 0; i < n; i += WeightKernel.ROWS_PER_TILE) {
-                int count = Math.min(WeightKernel.ROWS_PER_TILE, n - i);
-                kernel.dotRows(weight, off, act, i, count, tile, tmp);
-                for (int k = 0; k < count; k++) out.setAtIndex(WeightKernel.F32, (long) (i + k) * rows + r, tile[k]);
-            }
+        }
+    }
+
+    /** Bytes of weight rows that meet all activation blocks before the next ones are read. */
+    static final long WEIGHT_BYTES = 128 * 1024;
+
+    /** Activation rows per block: about {@link #BLOCK_BYTES} of float activations, a multiple of the tile. */
+    static int activationBlock(int cols) {
+        int rows = (int) Math.max(1, BLOCK_BYTES / (4L * cols));
+        return Math.max(WeightKernel.ROWS_PER_TILE, rows - rows % WeightKernel.ROWS_PER_TILE);
+    }
+
+    /** Bytes of float activations one block aims at: well inside a 1 MiB L2 next to the weight rows. */
+    static final long BLOCK_BYTES = 256 * 1024;
+
+    /** Weight row {@code r} times activation rows {@code [i0, i1)}, a tile at a time (i0 is a multiple of the tile). */
+    private void tiles(int r, int i0, int i1, int worker, float[] tmp) {
+        float[] tile = tiles[worker];
+        long off = r * rowBytes;
+        for (int i = i0; i < i1; i += WeightKernel.ROWS_PER_TILE) {
+            int count = Math.min(WeightKernel.ROWS_PER_TILE, i1 - i);
+            kernel.dotRows(weight, off, act, i, count, tile, tmp);
+            for (int k = 0; k < count; k++) out.setAtIndex(WeightKernel.F32, (long) (i + k) * rows + r, tile[k]);
         }
     }
 

@@ -2,6 +2,7 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,6 +24,9 @@ public final class Q4_0Kernel implements WeightKernel {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int PARTS = B.length() / Math.min(S.length(), B.length());
+    private static final VectorSpecies<Integer> I16 = IntVector.SPECIES_512;
+    /** 16 float lanes: one block's 16 nibble pairs fill a vector exactly (the int-lane unpacking). */
+    private static final boolean WIDE = S.length() == 16;
 
     @Override
     public Activations.Form form() {
@@ -51,25 +55,49 @@ public final class Q4_0Kernel implements WeightKernel {
         return sum;
     }
 
-    /** Vector kernel: nibbles unpack in byte lanes, widen to floats; integer-exact until the block scale. */
+    /**
+     * Vector kernel: per lane {@code j} of a block, {@code (lo_j - 8) * x_j + (hi_j - 8) * x_(j+16)}, integer-exact in
+     * float; times the block scale into a float accumulator; one {@link VectorWidth#sum fixed-order} reduction.
+     * With 16 float lanes (512 bits) the 16 packed bytes widen once to int lanes and both nibbles are cut there
+     * ({@link #nibbles}); narrower species unpack in byte lanes and widen each part. Same lane values either way.
+     */
     public static float dotVector(MemorySegment w, long off, float[] xq, float[] xd, int xo, int cols) {
         FloatVector total = FloatVector.zero(S);
-        int lanes = S.length();
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 32;
-            ByteVector packed = ByteVector.fromMemorySegment(B, w, off + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
-            FloatVector acc = FloatVector.zero(S);
-            for (int p = 0; p < PARTS; p++) {
-                acc = ((FloatVector) lo.convertShape(VectorOperators.B2F, S, p))
-                        .fma(FloatVector.fromArray(S, xq, xb + p * lanes), acc);
-                acc = ((FloatVector) hi.convertShape(VectorOperators.B2F, S, p))
-                        .fma(FloatVector.fromArray(S, xq, xb + 16 + p * lanes), acc);
-            }
+            FloatVector acc = WIDE ? wideBlock(w, off, xq, xb) : narrowBlock(w, off, xq, xb);
             total = acc.fma(FloatVector.broadcast(S, WeightKernel.half(w, off) * xd[xb / 32]), total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return VectorWidth.sum(total);
+    }
+
+    /** 16 lanes: the 16 bytes widen to int lanes once; low and high nibbles are cut there and converted. */
+    private static FloatVector wideBlock(MemorySegment w, long off, float[] xq, int xb) {
+        IntVector p = nibbles(w, off);
+        FloatVector lo = (FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+        FloatVector hi = (FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+        return hi.fma(FloatVector.fromArray(S, xq, xb + 16), lo.mul(FloatVector.fromArray(S, xq, xb)));
+    }
+
+    /** The block's 16 packed bytes, sign-extended into 16 int lanes. */
+    private static IntVector nibbles(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, off + 2, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, I16, 0);
+    }
+
+    private static FloatVector narrowBlock(MemorySegment w, long off, float[] xq, int xb) {
+        int lanes = S.length();
+        ByteVector packed = ByteVector.fromMemorySegment(B, w, off + 2, ByteOrder.LITTLE_ENDIAN);
+        ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+        ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < PARTS; p++) {
+            acc = ((FloatVector) lo.convertShape(VectorOperators.B2F, S, p))
+                    .fma(FloatVector.fromArray(S, xq, xb + p * lanes), acc);
+            acc = ((FloatVector) hi.convertShape(VectorOperators.B2F, S, p))
+                    .fma(FloatVector.fromArray(S, xq, xb + 16 + p * lanes), acc);
+        }
+        return acc;
     }
 
     @Override
@@ -92,18 +120,28 @@ public final class Q4_0Kernel implements WeightKernel {
         int x1 = xo + cols, x2 = x1 + cols, x3 = x2 + cols;
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int o = b * 32;
-            ByteVector packed = ByteVector.fromMemorySegment(B, w, off + 2, ByteOrder.LITTLE_ENDIAN);
-            ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-            ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int p = 0; p < PARTS; p++) {
-                FloatVector l = (FloatVector) lo.convertShape(VectorOperators.B2F, S, p);
-                FloatVector h = (FloatVector) hi.convertShape(VectorOperators.B2F, S, p);
-                int j = o + p * lanes;
-                a0 = h.fma(FloatVector.fromArray(S, xq, xo + j + 16), l.fma(FloatVector.fromArray(S, xq, xo + j), a0));
-                a1 = h.fma(FloatVector.fromArray(S, xq, x1 + j + 16), l.fma(FloatVector.fromArray(S, xq, x1 + j), a1));
-                a2 = h.fma(FloatVector.fromArray(S, xq, x2 + j + 16), l.fma(FloatVector.fromArray(S, xq, x2 + j), a2));
-                a3 = h.fma(FloatVector.fromArray(S, xq, x3 + j + 16), l.fma(FloatVector.fromArray(S, xq, x3 + j), a3));
+            if (WIDE) {
+                IntVector p = nibbles(w, off);
+                FloatVector l = (FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector h = (FloatVector) p.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                a0 = h.fma(FloatVector.fromArray(S, xq, xo + o + 16), l.mul(FloatVector.fromArray(S, xq, xo + o)));
+                a1 = h.fma(FloatVector.fromArray(S, xq, x1 + o + 16), l.mul(FloatVector.fromArray(S, xq, x1 + o)));
+                a2 = h.fma(FloatVector.fromArray(S, xq, x2 + o + 16), l.mul(FloatVector.fromArray(S, xq, x2 + o)));
+                a3 = h.fma(FloatVector.fromArray(S, xq, x3 + o + 16), l.mul(FloatVector.fromArray(S, xq, x3 + o)));
+            } else {
+                ByteVector packed = ByteVector.fromMemorySegment(B, w, off + 2, ByteOrder.LITTLE_ENDIAN);
+                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
+                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).sub((byte) 8);
+                for (int p = 0; p < PARTS; p++) {
+                    FloatVector l = (FloatVector) lo.convertShape(VectorOperators.B2F, S, p);
+                    FloatVector h = (FloatVector) hi.convertShape(VectorOperators.B2F, S, p);
+                    int j = o + p * lanes;
+                    a0 = h.fma(FloatVector.fromArray(S, xq, xo + j + 16), l.fma(FloatVector.fromArray(S, xq, xo + j), a0));
+                    a1 = h.fma(FloatVector.fromArray(S, xq, x1 + j + 16), l.fma(FloatVector.fromArray(S, xq, x1 + j), a1));
+                    a2 = h.fma(FloatVector.fromArray(S, xq, x2 + j + 16), l.fma(FloatVector.fromArray(S, xq, x2 + j), a2));
+                    a3 = h.fma(FloatVector.fromArray(S, xq, x3 + j + 16), l.fma(FloatVector.fromArray(S, xq, x3 + j), a3));
+                }
             }
             float dw = WeightKernel.half(w, off);
             t0 = a0.fma(FloatVector.broadcast(S, dw * xd[(xo + o) / 32]), t0);
@@ -111,10 +149,10 @@ public final class Q4_0Kernel implements WeightKernel {
             t2 = a2.fma(FloatVector.broadcast(S, dw * xd[(x2 + o) / 32]), t2);
             t3 = a3.fma(FloatVector.broadcast(S, dw * xd[(x3 + o) / 32]), t3);
         }
-        out[0] = t0.reduceLanes(VectorOperators.ADD);
-        out[1] = t1.reduceLanes(VectorOperators.ADD);
-        out[2] = t2.reduceLanes(VectorOperators.ADD);
-        out[3] = t3.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorWidth.sum(t0);
+        out[1] = VectorWidth.sum(t1);
+        out[2] = VectorWidth.sum(t2);
+        out[3] = VectorWidth.sum(t3);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -43,6 +44,32 @@ public final class VectorWidth {
     }
 
     private VectorWidth() {
+    }
+
+    /** {@link #sum}'s shuffles: {@code ROTATE_k} moves lane {@code (j + k) mod n} onto lane {@code j}. */
+    private static final VectorShuffle<Float> ROTATE_8 = rotation(8), ROTATE_4 = rotation(4), ROTATE_2 = rotation(2),
+            ROTATE_1 = rotation(1);
+
+    /**
+     * The sum of the lanes of {@code v} (a {@link #FLOATS} vector) in a FIXED order: upper half added lane-wise onto
+     * the lower half, again and again, then lane 0 (for 16 lanes ggml's {@code _mm512_reduce_add_ps} tree,
+     * {@link GgmlMath#reduce16}). {@code reduceLanes(ADD)} may add in another order once C2 compiles the
+     * caller than the interpreter did, so the same input could give last-bit different sums within one JVM;
+     * lane-wise adds and permutations are exact and the same whatever runs them. Straight-line code with constant
+     * shuffles, so that C2 keeps the vector in registers.
+     */
+    public static float sum(FloatVector v) {
+        int n = v.length();
+        if (n >= 16) v = v.add(v.rearrange(ROTATE_8));
+        if (n >= 8) v = v.add(v.rearrange(ROTATE_4));
+        if (n >= 4) v = v.add(v.rearrange(ROTATE_2));
+        if (n >= 2) v = v.add(v.rearrange(ROTATE_1));
+        return v.lane(0);
+    }
+
+    private static VectorShuffle<Float> rotation(int k) {
+        int n = FLOATS.length();
+        return VectorShuffle.fromOp(FLOATS, j -> (j + k) % n);
     }
 
     /** Bits per vector in use; 0 when the scalar twins run. */
