@@ -33,6 +33,27 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * Many short loops on more threads than cores: workers regularly wake after the caller has claimed every
+     * chunk and closed the loop (the late-join path), and stale workers see a newer loop. Every unit must still
+     * run exactly once per loop, with no unit of one loop leaking into the next, and nothing may hang.
+     */
+    @Test
+    void manyShortLoopsOnOversubscribedCoresRunEveryUnitExactlyOnce() {
+        int threads = Runtime.getRuntime().availableProcessors() + 2;
+        try (WorkerPool pool = new WorkerPool(threads, "aircela-cpu-test-stress-")) {
+            int units = 64;
+            AtomicIntegerArray seen = new AtomicIntegerArray(units);
+            for (int loop = 1; loop <= 20_000; loop++) {
+                pool.parallelFor(units, (from, to, worker) -> {
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < units; i++)
+                    if (seen.get(i) != loop) assertEquals(loop, seen.get(i), "unit " + i + " after loop " + loop);
+            }
+        }
+    }
+
     @Test
     void closeJoinsWorkersAndRefusesWork() {
         WorkerPool pool = new WorkerPool(3, "aircela-cpu-test-close-");
