@@ -204,8 +204,8 @@ public final class GgufToHf {
         return b.array();
     }
 
-    /** GGUF's tensor name to HF's. */
-    static String hfName(String gguf) {
+    /** GGUF's tensor name to HF's (the inverse of the safetensors reader's translation). */
+    public static String hfName(String gguf) {
         switch (gguf) {
             case "token_embd.weight": return "model.embed_tokens.weight";
             case "output_norm.weight": return "model.norm.weight";

@@ -119,21 +119,9 @@ final class HfModelBuilder {
         return b;
     }
 
-    /** GGUF's name to HF's (the inverse of {@link HfTensorNames#toGguf}). */
+    /** GGUF's name to HF's (the inverse of {@link HfTensorNames#toGguf}); the TCK's HF-folder writer owns the table. */
     static String hfName(String gguf) {
-        switch (gguf) {
-            case "token_embd.weight": return "model.embed_tokens.weight";
-            case "output_norm.weight": return "model.norm.weight";
-            case "output.weight": return "lm_head.weight";
-            default:
-        }
-        String[] p = gguf.split("\\.", 3); // blk, N, rest
-        String rest = p[2].replace("attn_q.", "self_attn.q_proj.").replace("attn_k.", "self_attn.k_proj.")
-                .replace("attn_v.", "self_attn.v_proj.").replace("attn_output.", "self_attn.o_proj.")
-                .replace("ffn_gate.", "mlp.gate_proj.").replace("ffn_up.", "mlp.up_proj.")
-                .replace("ffn_down.", "mlp.down_proj.").replace("attn_norm.", "input_layernorm.")
-                .replace("ffn_norm.", "post_attention_layernorm.");
-        return "model.layers." + p[1] + "." + rest;
+        return io.aircela.tck.GgufToHf.hfName(gguf);
     }
 
     /** Writes config(s) and weights into {@code dir} (created if needed); returns {@code dir}. */
