@@ -178,10 +178,11 @@ public final class CpuBackend implements ComputeBackend {
         act.reserve(m.n(), m.cols());
         MemorySegment.copy(x, WeightKernel.F32, 0, act.x, 0, m.n() * m.cols());
         act.prepare(kernel.form());
+        if (MatMulTask.gemm(kernel, m.n())) act.prepareTiles(kernel.form());
         grow(rows, m.cols());
         matMul.set(kernel, w, rowBytes, act, out, m.rows());
         try {
-            pool.parallelFor(m.rows(), matMul);
+            pool.parallelFor(matMul.units(), matMul);
         } finally {
             matMul.clear();
         }

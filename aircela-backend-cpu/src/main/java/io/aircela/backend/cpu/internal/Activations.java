@@ -41,6 +41,12 @@ public final class Activations {
     public float[] s = new float[0];
     /** Q8_K sums of each 16 consecutive q, {@code (n, cols / 16)}. */
     public int[] bsums = new int[0];
+    /**
+     * The prefill GEMM's activations ({@link PanelGemm}): the {@code vec_dot_type} values as floats (Q8 blocks
+     * dequantized as {@code q * d}), interleaved by groups of {@link PanelGemm#RT} tokens,
+     * {@code tiles[(g * cols + k) * RT + i]} = token {@code g * RT + i}, column {@code k}; padded with zeros.
+     */
+    public float[] tiles = new float[0];
     public int n;
     public int cols;
 
@@ -78,6 +84,36 @@ public final class Activations {
             case Q8_K -> {
                 assert cols % BLOCK_K == 0;
                 for (int b = 0; b < size / BLOCK_K; b++) quantizeBlockK(b);
+            }
+        }
+    }
+
+    /** Fills {@link #tiles} from the {@code form} values {@link #prepare} left. */
+    public void prepareTiles(Form form) {
+        int rt = PanelGemm.RT;
+        int groups = (n + rt - 1) / rt;
+        int size = Math.multiplyExact(groups * rt, cols);
+        if (tiles.length < size) tiles = new float[size];
+        for (int t = 0; t < groups * rt; t++) {
+            int base = (t / rt * cols) * rt + t % rt;
+            if (t >= n) {
+                for (int k = 0; k < cols; k++) tiles[base + k * rt] = 0f;
+                continue;
+            }
+            int o = t * cols;
+            switch (form) {
+                case FLOAT -> {
+                    for (int k = 0; k < cols; k++) tiles[base + k * rt] = x[o + k];
+                }
+                case HALF -> {
+                    for (int k = 0; k < cols; k++) tiles[base + k * rt] = q[o + k];
+                }
+                case Q8_0, Q8_1 -> {
+                    for (int k = 0; k < cols; k++) tiles[base + k * rt] = q[o + k] * d[(o + k) / BLOCK];
+                }
+                case Q8_K -> {
+                    for (int k = 0; k < cols; k++) tiles[base + k * rt] = q[o + k] * d[(o + k) / BLOCK_K];
+                }
             }
         }
     }

@@ -36,7 +36,12 @@ public final class F32Kernel implements WeightKernel {
             FloatVector wv = FloatVector.fromMemorySegment(S, w, off + 4L * i, ByteOrder.LITTLE_ENDIAN);
             acc = wv.fma(FloatVector.fromArray(S, x, xo + i), acc);
         }
-        float sum = VectorWidth.sum(acc);
+        int n = S.length(); // VectorWidth.sum, written inline (see there why)
+        if (n >= 16) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_8));
+        if (n >= 8) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_4));
+        if (n >= 4) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_2));
+        if (n >= 2) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_1));
+        float sum = acc.lane(0);
         for (; i < cols; i++) sum += w.get(F32, off + 4L * i) * x[xo + i];
         return sum;
     }
@@ -54,7 +59,12 @@ public final class F32Kernel implements WeightKernel {
             FloatVector acc = FloatVector.zero(S);
             for (int upper = S.loopBound(count); i < upper; i += S.length())
                 acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            sum = VectorWidth.sum(acc);
+            int n = S.length(); // VectorWidth.sum, written inline (see there why)
+            if (n >= 16) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_8));
+            if (n >= 8) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_4));
+            if (n >= 4) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_2));
+            if (n >= 2) acc = acc.add(acc.rearrange(VectorWidth.ROTATE_1));
+            sum = acc.lane(0);
         }
         for (; i < count; i++) sum += a[ao + i] * b[bo + i];
         return sum;

@@ -17,11 +17,29 @@ public final class MatMulTask implements WorkerPool.Body {
     private Activations act;
     private MemorySegment out;
     private int rows;
+    private boolean gemm;
+    private final float[][] panels;
 
     /** {@code scratch[worker]} holds at least one dequantized row. */
     public MatMulTask(float[][] scratch) {
         this.scratch = scratch;
         this.tiles = new float[scratch.length][WeightKernel.ROWS_PER_TILE];
+        this.panels = new float[scratch.length][];
+    }
+
+    /** Activation rows from which prefill uses the {@link PanelGemm} (below: a dot per weight row and token). */
+    public static final int GEMM_MIN_TOKENS = 4;
+    /** {@code -Daircela.cpu.gemm=false} turns the prefill GEMM off (for comparisons). */
+    static final boolean GEMM = !"false".equals(System.getProperty("aircela.cpu.gemm"));
+
+    /** Whether a matmul of {@code n} activation rows runs as a GEMM (then {@link Activations#tiles} must be ready). */
+    public static boolean gemm(WeightKernel kernel, int n) {
+        return GEMM && VectorWidth.ENABLED && n >= GEMM_MIN_TOKENS && kernel.floatGemm();
+    }
+
+    /** Units for {@link WorkerPool#parallelFor}: weight rows, or for a GEMM groups of {@link PanelGemm#RW} rows. */
+    public int units() {
+        return gemm ? (rows + PanelGemm.RW - 1) / PanelGemm.RW : rows;
     }
 
     public void set(WeightKernel kernel, MemorySegment weight, long rowBytes, Activations act, MemorySegment out,
@@ -32,6 +50,7 @@ public final class MatMulTask implements WorkerPool.Body {
         this.act = act;
         this.out = out;
         this.rows = rows;
+        this.gemm = gemm(kernel, act.n);
     }
 
     @Override
@@ -42,6 +61,22 @@ public final class MatMulTask implements WorkerPool.Body {
             for (int r = from; r < to; r++) out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, r * rowBytes, act, 0, tmp));
             return;
         }
+        if (gemm) {
+            float[] panel = panels[worker];
+            if (panel == null) panels[worker] = panel = new float[PanelGemm.scratchFloats()];
+            for (int g = from; g < to; g++) {
+                int r0 = g * PanelGemm.RW;
+                if (r0 + PanelGemm.RW <= rows) PanelGemm.group(kernel, weight, rowBytes, act, r0, out, rows, panel);
+                else blocked(r0, rows, worker, tmp); // the last rows, fewer than a panel
+            }
+            return;
+        }
+        blocked(from, to, worker, tmp);
+    }
+
+    /** Weight rows {@code [from, to)} times all activation rows, tile kernels in cache-sized blocks. */
+    private void blocked(int from, int to, int worker, float[] tmp) {
+        int n = act.n;
         // prefill: ~128 KiB of weight rows meet the activations in blocks of ~256 KiB, both in L2. (One weight row
         // meeting all n rows streamed the whole activation matrix, 4 MiB for 512 x 2048, per weight row.)
         int block = activationBlock(act.cols);

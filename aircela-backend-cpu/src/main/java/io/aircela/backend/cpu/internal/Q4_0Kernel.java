@@ -68,7 +68,12 @@ public final class Q4_0Kernel implements WeightKernel {
             FloatVector acc = WIDE ? wideBlock(w, off, xq, xb) : narrowBlock(w, off, xq, xb);
             total = acc.fma(FloatVector.broadcast(S, WeightKernel.half(w, off) * xd[xb / 32]), total);
         }
-        return VectorWidth.sum(total);
+        int n = S.length(); // VectorWidth.sum, written inline (see there why)
+        if (n >= 16) total = total.add(total.rearrange(VectorWidth.ROTATE_8));
+        if (n >= 8) total = total.add(total.rearrange(VectorWidth.ROTATE_4));
+        if (n >= 4) total = total.add(total.rearrange(VectorWidth.ROTATE_2));
+        if (n >= 2) total = total.add(total.rearrange(VectorWidth.ROTATE_1));
+        return total.lane(0);
     }
 
     /** 16 lanes: the 16 bytes widen to int lanes once; low and high nibbles are cut there and converted. */
@@ -149,10 +154,36 @@ public final class Q4_0Kernel implements WeightKernel {
             t2 = a2.fma(FloatVector.broadcast(S, dw * xd[(x2 + o) / 32]), t2);
             t3 = a3.fma(FloatVector.broadcast(S, dw * xd[(x3 + o) / 32]), t3);
         }
-        out[0] = VectorWidth.sum(t0);
-        out[1] = VectorWidth.sum(t1);
-        out[2] = VectorWidth.sum(t2);
-        out[3] = VectorWidth.sum(t3);
+        // VectorWidth.sum of each, written inline (see there why); the four reductions interleaved
+        int n = S.length();
+        if (n >= 16) {
+            t0 = t0.add(t0.rearrange(VectorWidth.ROTATE_8));
+            t1 = t1.add(t1.rearrange(VectorWidth.ROTATE_8));
+            t2 = t2.add(t2.rearrange(VectorWidth.ROTATE_8));
+            t3 = t3.add(t3.rearrange(VectorWidth.ROTATE_8));
+        }
+        if (n >= 8) {
+            t0 = t0.add(t0.rearrange(VectorWidth.ROTATE_4));
+            t1 = t1.add(t1.rearrange(VectorWidth.ROTATE_4));
+            t2 = t2.add(t2.rearrange(VectorWidth.ROTATE_4));
+            t3 = t3.add(t3.rearrange(VectorWidth.ROTATE_4));
+        }
+        if (n >= 4) {
+            t0 = t0.add(t0.rearrange(VectorWidth.ROTATE_2));
+            t1 = t1.add(t1.rearrange(VectorWidth.ROTATE_2));
+            t2 = t2.add(t2.rearrange(VectorWidth.ROTATE_2));
+            t3 = t3.add(t3.rearrange(VectorWidth.ROTATE_2));
+        }
+        if (n >= 2) {
+            t0 = t0.add(t0.rearrange(VectorWidth.ROTATE_1));
+            t1 = t1.add(t1.rearrange(VectorWidth.ROTATE_1));
+            t2 = t2.add(t2.rearrange(VectorWidth.ROTATE_1));
+            t3 = t3.add(t3.rearrange(VectorWidth.ROTATE_1));
+        }
+        out[0] = t0.lane(0);
+        out[1] = t1.lane(0);
+        out[2] = t2.lane(0);
+        out[3] = t3.lane(0);
     }
 
     @Override

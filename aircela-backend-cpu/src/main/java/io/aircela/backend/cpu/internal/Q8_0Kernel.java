@@ -36,6 +36,12 @@ public final class Q8_0Kernel implements WeightKernel {
         return Activations.Form.Q8_0;
     }
 
+    /** Bit-exact with llama.cpp's integer block dots: no float GEMM. */
+    @Override
+    public boolean floatGemm() {
+        return false;
+    }
+
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;

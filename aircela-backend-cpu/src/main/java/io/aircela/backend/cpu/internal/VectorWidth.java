@@ -47,7 +47,7 @@ public final class VectorWidth {
     }
 
     /** {@link #sum}'s shuffles: {@code ROTATE_k} moves lane {@code (j + k) mod n} onto lane {@code j}. */
-    private static final VectorShuffle<Float> ROTATE_8 = rotation(8), ROTATE_4 = rotation(4), ROTATE_2 = rotation(2),
+    static final VectorShuffle<Float> ROTATE_8 = rotation(8), ROTATE_4 = rotation(4), ROTATE_2 = rotation(2),
             ROTATE_1 = rotation(1);
 
     /**
@@ -57,6 +57,12 @@ public final class VectorWidth {
      * caller than the interpreter did, so the same input could give last-bit different sums within one JVM;
      * lane-wise adds and permutations are exact and the same whatever runs them. Straight-line code with constant
      * shuffles, so that C2 keeps the vector in registers.
+     *
+     * <p>Hot kernels do NOT call this: a vector argument is boxed (a heap allocation per call) whenever C2 does not
+     * inline the call, and C2 stops inlining a callee once it has been compiled on its own into more than
+     * {@code InlineSmallCode} bytes (which happens as soon as one big caller, e.g. a prefill tile kernel, runs out
+     * of inlining budget). A decode after a long prefill then allocated a vector per weight row and ran 40% slower.
+     * Kernels write the same four steps inline ({@code v = v.add(v.rearrange(ROTATE_8))} ...) instead.
      */
     public static float sum(FloatVector v) {
         int n = v.length();

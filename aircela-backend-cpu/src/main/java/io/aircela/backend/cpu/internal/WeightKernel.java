@@ -31,6 +31,16 @@ public interface WeightKernel {
         for (int i = 0; i < count; i++) out[i] = dot(w, rowOffset, a, xRow + i, tmp);
     }
 
+    /**
+     * Whether prefill may run this type as the float {@link PanelGemm} (dequantized weights times the dequantized
+     * {@code vec_dot_type} activations). False for kernels that reproduce llama.cpp's integer block dots bit for
+     * bit: the GEMM rounds differently (about 1e-6 relative), and once a sum differs in its last bit the next
+     * layer's Q8 activation rounding can flip, which moves those models' logits by 1e-2 instead of 1e-6.
+     */
+    default boolean floatGemm() {
+        return true;
+    }
+
     /** Activation rows one {@link #dotRows} call handles at most. */
     int ROWS_PER_TILE = 4;
 
