@@ -6,6 +6,7 @@ import io.aircela.backend.cpu.internal.AttentionTask;
 import io.aircela.backend.cpu.internal.CpuBuffer;
 import io.aircela.backend.cpu.internal.Kernels;
 import io.aircela.backend.cpu.internal.MatMulTask;
+import io.aircela.backend.cpu.internal.Q4_0Repacked;
 import io.aircela.backend.cpu.internal.RowOps;
 import io.aircela.backend.cpu.internal.WeightKernel;
 import io.aircela.backend.cpu.internal.WorkerPool;
@@ -169,6 +170,7 @@ public final class CpuBackend implements ComputeBackend {
         WeightKernel kernel = kernel(type);
         long weights = (long) m.rows() * m.cols();
         MemorySegment w = segment(m.weight());
+        MemorySegment repacked = repacked((CpuBuffer) m.weight(), w, m.rows(), m.cols());
         if (m.weight().elements() < weights)
             throw new IllegalArgumentException("MatMul weight has " + m.weight().elements() + " elements, (rows, cols) = ("
                     + m.rows() + ", " + m.cols() + ") needs " + weights);
@@ -181,12 +183,36 @@ public final class CpuBackend implements ComputeBackend {
         if (MatMulTask.gemm(kernel, m.n())) act.prepareTiles(kernel.form());
         grow(rows, m.cols());
         matMul.set(kernel, w, rowBytes, act, out, m.rows());
+        matMul.setRepacked(repacked);
         try {
             pool.parallelFor(matMul.units(), matMul);
         } finally {
             matMul.clear();
         }
     }
+
+    /**
+     * Q4_0 weights used by a second MatMul get a {@link Q4_0Repacked} copy (made in parallel, once; freed with the
+     * buffer). Weights used once per upload, as streamed layers are, are never repacked: the copy would cost more
+     * than it saves. {@code -Daircela.cpu.repack=false} turns it off.
+     */
+    private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
+        if (b.type() != QuantType.Q4_0 || !REPACK || !Q4_0Repacked.supports(rows, cols)) return null;
+        MemorySegment r = b.repacked();
+        if (r != null || b.countWeightUse() < 2) return r;
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment copy = Q4_0Repacked.allocate(arena, rows, cols);
+            pool.parallelFor(rows / Q4_0Repacked.G, (from, to, worker) -> Q4_0Repacked.repack(w, copy, cols, from, to));
+            b.setRepacked(arena, copy);
+            return copy;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            arena.close();
+            return null; // the row kernels still work on the original layout
+        }
+    }
+
+    private static final boolean REPACK = !"false".equals(System.getProperty("aircela.cpu.repack"));
 
     private void getRows(Op.GetRows g) {
         QuantType type = g.table().type();

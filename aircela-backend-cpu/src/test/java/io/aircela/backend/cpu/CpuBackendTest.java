@@ -52,6 +52,46 @@ class CpuBackendTest {
         assertThrows(IllegalStateException.class, ((CpuBuffer) w)::segment);
     }
 
+    /**
+     * An uploaded Q4_0 weight is repacked on its second MatMul (decode and prefill then read the copy): the
+     * results stay those of the row kernels to float rounding, the copy is made once, and close frees it.
+     */
+    @Test
+    void q4_0WeightsAreRepackedOnSecondUseWithTheSameResults() {
+        int rows = 64, cols = 256;
+        try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
+            java.util.Random random = new java.util.Random(3);
+            MemorySegment bytes = arena.allocate(QuantType.Q4_0.byteSize((long) rows * cols));
+            for (long i = 0; i < bytes.byteSize(); i++) bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+            for (long o = 0; o < bytes.byteSize(); o += 18)
+                bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(random.nextFloat(0.001f, 0.02f)));
+            DeviceBuffer w = b.upload(bytes, QuantType.Q4_0, (long) rows * cols);
+            for (int n : new int[]{1, 13}) {
+                DeviceBuffer x = b.allocate(QuantType.F32, (long) n * cols);
+                MemorySegment xs = arena.allocate(4L * n * cols);
+                for (long i = 0; i < (long) n * cols; i++) xs.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, random.nextFloat(-1f, 1f));
+                b.write(x, 0, xs);
+                float[][] results = new float[3][];
+                for (int use = 0; use < 3; use++) {
+                    DeviceBuffer out = b.allocate(QuantType.F32, (long) n * rows);
+                    b.run(new Op.MatMul(w, rows, cols, x, out, n));
+                    MemorySegment o = arena.allocate(4L * n * rows);
+                    b.read(out, 0, o);
+                    results[use] = o.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+                    out.close();
+                }
+                boolean repacked = ((CpuBuffer) w).repacked() != null;
+                assertEquals(io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols), repacked);
+                for (int i = 0; i < results[0].length; i++) {
+                    assertEquals(results[0][i], results[1][i], 1e-5f * (1 + Math.abs(results[0][i])), "n=" + n + " output " + i);
+                    assertEquals(results[1][i], results[2][i], 0f, "the repacked copy is stable");
+                }
+            }
+            w.close();
+            assertEquals(null, ((CpuBuffer) w).repacked(), "close frees the copy");
+        }
+    }
+
     @Test
     void uploadAliasesNativeMemoryAndCopiesOtherHeapArrays() {
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {

@@ -39,6 +39,8 @@ public final class Activations {
     public float[] d = new float[0];
     /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
     public float[] s = new float[0];
+    /** Q8_0/Q8_1 block sums {@code sum q} (exact integers), {@code (n, cols / 32)}. */
+    public float[] sums = new float[0];
     /** Q8_K sums of each 16 consecutive q, {@code (n, cols / 16)}. */
     public int[] bsums = new int[0];
     /**
@@ -62,6 +64,7 @@ public final class Activations {
         if (d.length < blocks) {
             d = new float[blocks];
             s = new float[blocks];
+            sums = new float[blocks];
             bsums = new int[2 * blocks];
         }
         this.n = n;
@@ -139,6 +142,7 @@ public final class Activations {
         }
         d[b] = half(dd);
         s[b] = withSum ? half(dd * sum) : 0f;
+        sums[b] = sum;
     }
 
     /**

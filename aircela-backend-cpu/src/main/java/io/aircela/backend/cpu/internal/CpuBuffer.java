@@ -21,6 +21,10 @@ public final class CpuBuffer implements DeviceBuffer {
     private final Arena arena;
     private final Consumer<CpuBuffer> onClose;
     private volatile boolean closed;
+    /** MatMuls that used this buffer as their weight (a repacked copy is made on the second). */
+    private int weightUses;
+    private Arena repackArena;
+    private MemorySegment repacked;
 
     public CpuBuffer(Object owner, QuantType type, long elements, MemorySegment segment, Arena arena,
                      Consumer<CpuBuffer> onClose) {
@@ -62,12 +66,40 @@ public final class CpuBuffer implements DeviceBuffer {
         return segment;
     }
 
+    /** Counts one more use as a MatMul weight; returns the count. */
+    public int countWeightUse() {
+        return ++weightUses;
+    }
+
+    /** The kernel-friendly copy of these weights, or null. */
+    public MemorySegment repacked() {
+        return repacked;
+    }
+
+    /**
+     * Makes {@code arena}'s {@code copy} this buffer's repacked form (freed with the buffer). The bytes must not
+     * change afterwards: repacked buffers are uploaded weights, which the caller keeps unchanged while in use.
+     */
+    public synchronized void setRepacked(Arena arena, MemorySegment copy) {
+        if (closed) {
+            arena.close();
+            return;
+        }
+        this.repackArena = arena;
+        this.repacked = copy;
+    }
+
     @Override
     public void close() {
+        Arena extra;
         synchronized (this) {
             if (closed) return;
             closed = true;
+            extra = repackArena;
+            repackArena = null;
+            repacked = null;
         }
+        if (extra != null) extra.close();
         if (arena != null) arena.close();
         onClose.accept(this);
     }

@@ -18,6 +18,7 @@ public final class MatMulTask implements WorkerPool.Body {
     private MemorySegment out;
     private int rows;
     private boolean gemm;
+    private MemorySegment repacked;
     private final float[][] panels;
 
     /** {@code scratch[worker]} holds at least one dequantized row. */
@@ -39,7 +40,13 @@ public final class MatMulTask implements WorkerPool.Body {
 
     /** Units for {@link WorkerPool#parallelFor}: weight rows, or for a GEMM groups of {@link PanelGemm#RW} rows. */
     public int units() {
-        return gemm ? (rows + PanelGemm.RW - 1) / PanelGemm.RW : rows;
+        if (gemm) return (rows + PanelGemm.RW - 1) / PanelGemm.RW;
+        return repacked != null ? rows / Q4_0Repacked.G : rows;
+    }
+
+    /** The weight's {@link Q4_0Repacked} form, or null; call after {@link #set}. */
+    public void setRepacked(MemorySegment repacked) {
+        this.repacked = repacked;
     }
 
     public void set(WeightKernel kernel, MemorySegment weight, long rowBytes, Activations act, MemorySegment out,
@@ -51,12 +58,19 @@ public final class MatMulTask implements WorkerPool.Body {
         this.out = out;
         this.rows = rows;
         this.gemm = gemm(kernel, act.n);
+        this.repacked = null;
     }
 
     @Override
     public void run(int from, int to, int worker) {
         float[] tmp = scratch[worker];
         int n = act.n;
+        if (repacked != null && !gemm) { // units are row groups
+            for (int g = from; g < to; g++)
+                for (int t = 0; t < n; t++)
+                    Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, (long) t * rows + (long) g * Q4_0Repacked.G, tmp);
+            return;
+        }
         if (n == 1) {
             for (int r = from; r < to; r++) out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, r * rowBytes, act, 0, tmp));
             return;
@@ -66,7 +80,7 @@ public final class MatMulTask implements WorkerPool.Body {
             if (panel == null) panels[worker] = panel = new float[PanelGemm.scratchFloats()];
             for (int g = from; g < to; g++) {
                 int r0 = g * PanelGemm.RW;
-                if (r0 + PanelGemm.RW <= rows) PanelGemm.group(kernel, weight, rowBytes, act, r0, out, rows, panel);
+                if (r0 + PanelGemm.RW <= rows) PanelGemm.group(kernel, weight, rowBytes, repacked, act, r0, out, rows, panel);
                 else blocked(r0, rows, worker, tmp); // the last rows, fewer than a panel
             }
             return;
@@ -116,6 +130,7 @@ public final class MatMulTask implements WorkerPool.Body {
     /** Drops references so buffers are not kept reachable between calls. */
     public void clear() {
         weight = null;
+        repacked = null;
         out = null;
         kernel = null;
     }

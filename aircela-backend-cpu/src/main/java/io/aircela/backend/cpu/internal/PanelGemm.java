@@ -36,7 +36,7 @@ final class PanelGemm {
 
     /** Floats of per-worker scratch the GEMM needs: the panel and one dequantized row chunk. */
     static int scratchFloats() {
-        return KC * RW + KC;
+        return KC * RW + KC + RT * RW;
     }
 
     /**
@@ -45,22 +45,58 @@ final class PanelGemm {
      */
     static void group(WeightKernel kernel, MemorySegment w, long rowBytes, Activations a, int r0, MemorySegment out,
                       int rows, float[] scratch) {
+        group(kernel, w, rowBytes, null, a, r0, out, rows, scratch);
+    }
+
+    /** {@link #group}, the panels read from {@code repacked} ({@link Q4_0Repacked}) when it is not null. */
+    static void group(WeightKernel kernel, MemorySegment w, long rowBytes, MemorySegment repacked, Activations a, int r0,
+                      MemorySegment out, int rows, float[] scratch) {
         int cols = a.cols, n = a.n;
         float[] xi = a.tiles;
         for (int k0 = 0; k0 < cols; k0 += KC) {
             int kc = Math.min(KC, cols - k0);
-            long byteOff = rowBytes * k0 / cols; // k0 is a multiple of every block size
-            for (int i = 0; i < RW; i++) {
-                kernel.dequantizeRow(w, (long) (r0 + i) * rowBytes + byteOff, scratch, KC * RW, kc);
-                for (int k = 0; k < kc; k++) scratch[k * RW + i] = scratch[KC * RW + k];
+            if (repacked != null) {
+                Q4_0Repacked.panel(repacked, r0 / Q4_0Repacked.G, cols, k0, kc, scratch);
+            } else {
+                long byteOff = rowBytes * k0 / cols; // k0 is a multiple of every block size
+                for (int i = 0; i < RW; i++) {
+                    kernel.dequantizeRow(w, (long) (r0 + i) * rowBytes + byteOff, scratch, KC * RW, kc);
+                    for (int k = 0; k < kc; k++) scratch[k * RW + i] = scratch[KC * RW + k];
+                }
             }
-            for (int t0 = 0; t0 < n; t0 += RT)
-                tile(scratch, kc, xi, (t0 / RT * cols + k0) * RT, out, t0, n, rows, r0, k0 > 0);
+            for (int t0 = 0; t0 < n; t0 += RT) {
+                tile(scratch, kc, xi, (t0 / RT * cols + k0) * RT, scratch, KC * RW + KC);
+                store(scratch, KC * RW + KC, out, t0, n, rows, r0, k0 > 0, scratch, KC * RW); // (the row buffer is free now)
+            }
         }
     }
 
-    /** The 2 x {@link #RT} micro tile: rows {@code [r0, r0 + RW)} times one padded token group, columns {@code [0, kc)} of the chunk. */
-    private static void tile(float[] panel, int kc, float[] xi, int xo, MemorySegment out, int t0, int n, int rows, int r0, boolean add) {
+    /**
+     * Adds (or, for the first chunk, stores) the tile results {@code acc} of tokens {@code [t0, min(n, t0 + RT))}.
+     * Bulk copies, no vector loads or stores on {@code out}: FloatVector's segment access sites inside the JDK see
+     * every segment class the application uses, and C2 does not intrinsify them once that profile is megamorphic.
+     */
+    private static void store(float[] acc, int ao, MemorySegment out, int t0, int n, int rows, int r0, boolean add,
+                              float[] old, int oo) {
+        for (int i = 0; i < RT && t0 + i < n; i++) {
+            long o = ((long) (t0 + i) * rows + r0) * 4;
+            int a = ao + i * RW;
+            if (add) {
+                MemorySegment.copy(out, WeightKernel.F32, o, old, oo, RW);
+                for (int v = 0; v < RW; v += LANES)
+                    FloatVector.fromArray(S, acc, a + v).add(FloatVector.fromArray(S, old, oo + v)).intoArray(acc, a + v);
+            }
+            MemorySegment.copy(acc, a, out, WeightKernel.F32, o, RW);
+        }
+    }
+
+    /**
+     * The 2 x {@link #RT} micro tile: rows {@code [r0, r0 + RW)} times one padded token group over columns {@code [0, kc)}
+     * of the chunk, into {@code acc[ao + i * RW ..]} for token i. Straight-line code without data-dependent branches: C2
+     * compiles it once (a rarely taken branch here deoptimised it again and again until C2 gave up and left it
+     * interpreted), and no vector leaves the method (a vector passed to a call that is not inlined is boxed).
+     */
+    private static void tile(float[] panel, int kc, float[] xi, int xo, float[] acc, int ao) {
         FloatVector a0 = FloatVector.zero(S), b0 = a0, a1 = FloatVector.zero(S), b1 = a1, a2 = FloatVector.zero(S), b2 = a2, a3 = FloatVector.zero(S), b3 = a3, a4 = FloatVector.zero(S), b4 = a4, a5 = FloatVector.zero(S), b5 = a5, a6 = FloatVector.zero(S), b6 = a6, a7 = FloatVector.zero(S), b7 = a7, a8 = FloatVector.zero(S), b8 = a8, a9 = FloatVector.zero(S), b9 = a9, a10 = FloatVector.zero(S), b10 = a10, a11 = FloatVector.zero(S), b11 = a11;
         for (int k = 0; k < kc; k++) {
             FloatVector p = FloatVector.fromArray(S, panel, k * RW), q = FloatVector.fromArray(S, panel, k * RW + LANES);
@@ -102,102 +138,29 @@ final class PanelGemm {
             a11 = p.fma(x11, a11);
             b11 = q.fma(x11, b11);
         }
-        // stores written out (a helper taking vectors would box them whenever C2 declines to inline it)
-        if (t0 + 0 >= n) return;
-        long o0 = ((long) (t0 + 0) * rows + r0) * 4;
-        if (add) {
-            a0 = a0.add(FloatVector.fromMemorySegment(S, out, o0, ByteOrder.LITTLE_ENDIAN));
-            b0 = b0.add(FloatVector.fromMemorySegment(S, out, o0 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a0.intoMemorySegment(out, o0, ByteOrder.LITTLE_ENDIAN);
-        b0.intoMemorySegment(out, o0 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 1 >= n) return;
-        long o1 = ((long) (t0 + 1) * rows + r0) * 4;
-        if (add) {
-            a1 = a1.add(FloatVector.fromMemorySegment(S, out, o1, ByteOrder.LITTLE_ENDIAN));
-            b1 = b1.add(FloatVector.fromMemorySegment(S, out, o1 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a1.intoMemorySegment(out, o1, ByteOrder.LITTLE_ENDIAN);
-        b1.intoMemorySegment(out, o1 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 2 >= n) return;
-        long o2 = ((long) (t0 + 2) * rows + r0) * 4;
-        if (add) {
-            a2 = a2.add(FloatVector.fromMemorySegment(S, out, o2, ByteOrder.LITTLE_ENDIAN));
-            b2 = b2.add(FloatVector.fromMemorySegment(S, out, o2 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a2.intoMemorySegment(out, o2, ByteOrder.LITTLE_ENDIAN);
-        b2.intoMemorySegment(out, o2 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 3 >= n) return;
-        long o3 = ((long) (t0 + 3) * rows + r0) * 4;
-        if (add) {
-            a3 = a3.add(FloatVector.fromMemorySegment(S, out, o3, ByteOrder.LITTLE_ENDIAN));
-            b3 = b3.add(FloatVector.fromMemorySegment(S, out, o3 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a3.intoMemorySegment(out, o3, ByteOrder.LITTLE_ENDIAN);
-        b3.intoMemorySegment(out, o3 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 4 >= n) return;
-        long o4 = ((long) (t0 + 4) * rows + r0) * 4;
-        if (add) {
-            a4 = a4.add(FloatVector.fromMemorySegment(S, out, o4, ByteOrder.LITTLE_ENDIAN));
-            b4 = b4.add(FloatVector.fromMemorySegment(S, out, o4 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a4.intoMemorySegment(out, o4, ByteOrder.LITTLE_ENDIAN);
-        b4.intoMemorySegment(out, o4 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 5 >= n) return;
-        long o5 = ((long) (t0 + 5) * rows + r0) * 4;
-        if (add) {
-            a5 = a5.add(FloatVector.fromMemorySegment(S, out, o5, ByteOrder.LITTLE_ENDIAN));
-            b5 = b5.add(FloatVector.fromMemorySegment(S, out, o5 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a5.intoMemorySegment(out, o5, ByteOrder.LITTLE_ENDIAN);
-        b5.intoMemorySegment(out, o5 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 6 >= n) return;
-        long o6 = ((long) (t0 + 6) * rows + r0) * 4;
-        if (add) {
-            a6 = a6.add(FloatVector.fromMemorySegment(S, out, o6, ByteOrder.LITTLE_ENDIAN));
-            b6 = b6.add(FloatVector.fromMemorySegment(S, out, o6 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a6.intoMemorySegment(out, o6, ByteOrder.LITTLE_ENDIAN);
-        b6.intoMemorySegment(out, o6 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 7 >= n) return;
-        long o7 = ((long) (t0 + 7) * rows + r0) * 4;
-        if (add) {
-            a7 = a7.add(FloatVector.fromMemorySegment(S, out, o7, ByteOrder.LITTLE_ENDIAN));
-            b7 = b7.add(FloatVector.fromMemorySegment(S, out, o7 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a7.intoMemorySegment(out, o7, ByteOrder.LITTLE_ENDIAN);
-        b7.intoMemorySegment(out, o7 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 8 >= n) return;
-        long o8 = ((long) (t0 + 8) * rows + r0) * 4;
-        if (add) {
-            a8 = a8.add(FloatVector.fromMemorySegment(S, out, o8, ByteOrder.LITTLE_ENDIAN));
-            b8 = b8.add(FloatVector.fromMemorySegment(S, out, o8 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a8.intoMemorySegment(out, o8, ByteOrder.LITTLE_ENDIAN);
-        b8.intoMemorySegment(out, o8 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 9 >= n) return;
-        long o9 = ((long) (t0 + 9) * rows + r0) * 4;
-        if (add) {
-            a9 = a9.add(FloatVector.fromMemorySegment(S, out, o9, ByteOrder.LITTLE_ENDIAN));
-            b9 = b9.add(FloatVector.fromMemorySegment(S, out, o9 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a9.intoMemorySegment(out, o9, ByteOrder.LITTLE_ENDIAN);
-        b9.intoMemorySegment(out, o9 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 10 >= n) return;
-        long o10 = ((long) (t0 + 10) * rows + r0) * 4;
-        if (add) {
-            a10 = a10.add(FloatVector.fromMemorySegment(S, out, o10, ByteOrder.LITTLE_ENDIAN));
-            b10 = b10.add(FloatVector.fromMemorySegment(S, out, o10 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a10.intoMemorySegment(out, o10, ByteOrder.LITTLE_ENDIAN);
-        b10.intoMemorySegment(out, o10 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
-        if (t0 + 11 >= n) return;
-        long o11 = ((long) (t0 + 11) * rows + r0) * 4;
-        if (add) {
-            a11 = a11.add(FloatVector.fromMemorySegment(S, out, o11, ByteOrder.LITTLE_ENDIAN));
-            b11 = b11.add(FloatVector.fromMemorySegment(S, out, o11 + 4L * LANES, ByteOrder.LITTLE_ENDIAN));
-        }
-        a11.intoMemorySegment(out, o11, ByteOrder.LITTLE_ENDIAN);
-        b11.intoMemorySegment(out, o11 + 4L * LANES, ByteOrder.LITTLE_ENDIAN);
+        a0.intoArray(acc, ao + 0 * RW);
+        b0.intoArray(acc, ao + 0 * RW + LANES);
+        a1.intoArray(acc, ao + 1 * RW);
+        b1.intoArray(acc, ao + 1 * RW + LANES);
+        a2.intoArray(acc, ao + 2 * RW);
+        b2.intoArray(acc, ao + 2 * RW + LANES);
+        a3.intoArray(acc, ao + 3 * RW);
+        b3.intoArray(acc, ao + 3 * RW + LANES);
+        a4.intoArray(acc, ao + 4 * RW);
+        b4.intoArray(acc, ao + 4 * RW + LANES);
+        a5.intoArray(acc, ao + 5 * RW);
+        b5.intoArray(acc, ao + 5 * RW + LANES);
+        a6.intoArray(acc, ao + 6 * RW);
+        b6.intoArray(acc, ao + 6 * RW + LANES);
+        a7.intoArray(acc, ao + 7 * RW);
+        b7.intoArray(acc, ao + 7 * RW + LANES);
+        a8.intoArray(acc, ao + 8 * RW);
+        b8.intoArray(acc, ao + 8 * RW + LANES);
+        a9.intoArray(acc, ao + 9 * RW);
+        b9.intoArray(acc, ao + 9 * RW + LANES);
+        a10.intoArray(acc, ao + 10 * RW);
+        b10.intoArray(acc, ao + 10 * RW + LANES);
+        a11.intoArray(acc, ao + 11 * RW);
+        b11.intoArray(acc, ao + 11 * RW + LANES);
     }
 }
