@@ -88,6 +88,11 @@ final class BenchCommand implements Callable<Integer> {
             info.put("backend", engine.backendName());
             int vocab = engine.config().vocabSize();
             int bos = bosOf(engine);
+            // Two single-token steps first: a backend's one-time work (the CPU backend repacks a weight on its second
+            // use, as llama.cpp repacks at load) then happens before any measured run, like llama.cpp's model load.
+            session.reset();
+            session.append(new int[]{Math.max(bos, 0)});
+            session.append(new int[]{Math.max(bos, 0)});
             if (prompt > 0) results.add(measure("pp" + prompt, prompt, 0, () -> prefill(session, vocab, bos)));
             if (gen > 0) results.add(measure("tg" + gen, 0, gen, () -> generate(session, vocab, bos)));
         }
