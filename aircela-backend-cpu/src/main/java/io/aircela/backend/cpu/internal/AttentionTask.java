@@ -3,7 +3,11 @@ package io.aircela.backend.cpu.internal;
 import io.aircela.compute.Op;
 import io.aircela.quant.QuantType;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * Causal attention, split over (query row, head) pairs. For query row {@code i} at position
@@ -86,10 +90,26 @@ public final class AttentionTask implements WorkerPool.Body {
             if (half) p = Activations.half(p); // ggml converts the probabilities to V's type (fp16) before V^T . p
             long vOff = (long) t * kvStride + (long) kvh * hd;
             if (half) for (int d = 0; d < hd; d++) o[d] += p * Float.float16ToFloat(v.getAtIndex(WeightKernel.F16, vOff + d));
-            else for (int d = 0; d < hd; d++) o[d] += p * v.getAtIndex(WeightKernel.F32, vOff + d);
+            else addScaled(o, v, vOff * 4, p, hd);
         }
         MemorySegment.copy(o, 0, out, WeightKernel.F32, qOff * 4, hd);
     }
+
+    /**
+     * {@code o[d] += p * v[d]} for {@code d < hd} ({@code v} floats from byte {@code off}): a multiply then an add per
+     * lane, as the scalar loop, so the same bits whether the vector or the scalar code runs.
+     */
+    static void addScaled(float[] o, MemorySegment v, long off, float p, int hd) {
+        int d = 0;
+        if (VectorWidth.ENABLED) {
+            for (int upper = S.loopBound(hd); d < upper; d += S.length())
+                FloatVector.fromArray(S, o, d).add(FloatVector.fromMemorySegment(S, v, off + 4L * d, ByteOrder.LITTLE_ENDIAN)
+                        .mul(p)).intoArray(o, d);
+        }
+        for (; d < hd; d++) o[d] += p * v.getAtIndex(WeightKernel.F32, off / 4 + d);
+    }
+
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
 
     public void clear() {
         op = null;

@@ -19,6 +19,9 @@ public final class MatMulTask implements WorkerPool.Body {
     private int rows;
     private boolean gemm;
     private MemorySegment repacked;
+    private boolean q8gemm;
+    private final float[][] q8panels;
+    private final float[][] q8scratches;
     private final float[][] panels;
 
     /** {@code scratch[worker]} holds at least one dequantized row. */
@@ -26,6 +29,8 @@ public final class MatMulTask implements WorkerPool.Body {
         this.scratch = scratch;
         this.tiles = new float[scratch.length][WeightKernel.ROWS_PER_TILE];
         this.panels = new float[scratch.length][];
+        this.q8panels = new float[scratch.length][];
+        this.q8scratches = new float[scratch.length][];
     }
 
     /** Activation rows from which prefill uses the {@link PanelGemm} (below: a dot per weight row and token). */
@@ -41,6 +46,7 @@ public final class MatMulTask implements WorkerPool.Body {
     /** Units for {@link WorkerPool#parallelFor}: weight rows, or for a GEMM groups of {@link PanelGemm#RW} rows. */
     public int units() {
         if (gemm) return (rows + PanelGemm.RW - 1) / PanelGemm.RW;
+        if (q8gemm) return (rows + Q8_0Gemm.L - 1) / Q8_0Gemm.L;
         return repacked != null ? rows / Q4_0Repacked.G : rows;
     }
 
@@ -58,6 +64,7 @@ public final class MatMulTask implements WorkerPool.Body {
         this.out = out;
         this.rows = rows;
         this.gemm = gemm(kernel, act.n);
+        this.q8gemm = !gemm && GEMM && VectorWidth.ENABLED && act.n >= GEMM_MIN_TOKENS && kernel instanceof Q8_0Kernel;
         this.repacked = null;
     }
 
@@ -73,6 +80,20 @@ public final class MatMulTask implements WorkerPool.Body {
         }
         if (n == 1) {
             for (int r = from; r < to; r++) out.setAtIndex(WeightKernel.F32, r, kernel.dot(weight, r * rowBytes, act, 0, tmp));
+            return;
+        }
+        if (q8gemm) {
+            float[] panel = q8panels[worker];
+            int need = Q8_0Gemm.panelFloats(act.cols);
+            if (panel == null || panel.length < need) q8panels[worker] = panel = new float[need];
+            float[] q8scratch = q8scratches[worker];
+            if (q8scratch == null || q8scratch.length < Q8_0Gemm.scratchFloats(act.cols))
+                q8scratches[worker] = q8scratch = new float[Q8_0Gemm.scratchFloats(act.cols)];
+            for (int g = from; g < to; g++) {
+                int r0 = g * Q8_0Gemm.L;
+                if (r0 + Q8_0Gemm.L <= rows) Q8_0Gemm.group(weight, rowBytes, r0, act, out, rows, panel, q8scratch);
+                else blocked(r0, rows, worker, tmp); // the last rows, fewer than a group
+            }
             return;
         }
         if (gemm) {

@@ -1,0 +1,51 @@
+package io.aircela.backend.cpu.internal;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Q8_0 prefill through {@link MatMulTask} ({@link Q8_0Gemm} row groups, the last rows through the row kernels)
+ * gives exactly {@link Q8_0Kernel#dot}'s results, which are llama.cpp's bit for bit: an odd token count, rows not a
+ * multiple of the group, extreme activations.
+ */
+class Q8_0GemmTest {
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    @Test
+    void gemmIsBitIdenticalToTheRowKernel() {
+        Assumptions.assumeTrue(VectorWidth.ENABLED, "scalar kernels only (aircela.vector.bits=0): no GEMM");
+        int cols = 32 * 11, rows = 2 * Q8_0Gemm.L + 3, n = 13;
+        Random random = new Random(17);
+        try (Arena arena = Arena.ofConfined()) {
+            long rowBytes = (long) cols / 32 * Q8_0Kernel.BLOCK_BYTES;
+            MemorySegment w = arena.allocate(rowBytes * rows, 64);
+            for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+            for (long b = 0; b < w.byteSize(); b += Q8_0Kernel.BLOCK_BYTES)
+                w.set(HALF, b, Float.floatToFloat16(random.nextFloat(-0.05f, 0.05f)));
+            Activations a = new Activations();
+            a.reserve(n, cols);
+            for (int i = 0; i < n * cols; i++) a.x[i] = i % 97 == 0 ? 1e4f : random.nextFloat(-2f, 2f);
+            a.prepare(Activations.Form.Q8_0);
+            MemorySegment out = arena.allocate(4L * n * rows, 64);
+            float[][] scratch = {new float[cols]};
+            WeightKernel kernel = new Q8_0Kernel();
+            MatMulTask task = new MatMulTask(scratch);
+            task.set(kernel, w, rowBytes, a, out, rows);
+            assertEquals((rows + Q8_0Gemm.L - 1) / Q8_0Gemm.L, task.units(), "row groups, not rows");
+            task.run(0, task.units(), 0);
+            for (int t = 0; t < n; t++)
+                for (int r = 0; r < rows; r++)
+                    assertEquals(Float.floatToRawIntBits(kernel.dot(w, r * rowBytes, a, t, scratch[0])),
+                            Float.floatToRawIntBits(out.getAtIndex(WeightKernel.F32, (long) t * rows + r)),
+                            "token " + t + ", row " + r);
+        }
+    }
+}
