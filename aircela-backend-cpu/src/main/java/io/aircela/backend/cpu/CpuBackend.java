@@ -7,6 +7,7 @@ import io.aircela.backend.cpu.internal.CpuBuffer;
 import io.aircela.backend.cpu.internal.Kernels;
 import io.aircela.backend.cpu.internal.MatMulTask;
 import io.aircela.backend.cpu.internal.Q4_0Repacked;
+import io.aircela.backend.cpu.internal.Q8_0Repacked;
 import io.aircela.backend.cpu.internal.RowOps;
 import io.aircela.backend.cpu.internal.WeightKernel;
 import io.aircela.backend.cpu.internal.WorkerPool;
@@ -192,18 +193,23 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Q4_0 weights used by a second MatMul get a {@link Q4_0Repacked} copy (made in parallel, once; freed with the
+     * Q4_0 and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q8_0Repacked} copy (made in parallel, once; freed with the
      * buffer). Weights used once per upload, as streamed layers are, are never repacked: the copy would cost more
      * than it saves. {@code -Daircela.cpu.repack=false} turns it off.
      */
     private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
-        if (b.type() != QuantType.Q4_0 || !REPACK || !Q4_0Repacked.supports(rows, cols)) return null;
+        boolean q4 = b.type() == QuantType.Q4_0 && Q4_0Repacked.supports(rows, cols);
+        boolean q8 = b.type() == QuantType.Q8_0 && Q8_0Repacked.supports(rows, cols);
+        if (!REPACK || !q4 && !q8) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment copy = Q4_0Repacked.allocate(arena, rows, cols);
-            pool.parallelFor(rows / Q4_0Repacked.G, (from, to, worker) -> Q4_0Repacked.repack(w, copy, cols, from, to));
+            MemorySegment copy = q4 ? Q4_0Repacked.allocate(arena, rows, cols) : Q8_0Repacked.allocate(arena, rows, cols);
+            pool.parallelFor(rows / Q4_0Repacked.G, (from, to, worker) -> {
+                if (q4) Q4_0Repacked.repack(w, copy, cols, from, to);
+                else Q8_0Repacked.repack(w, copy, cols, from, to);
+            });
             b.setRepacked(arena, copy);
             return copy;
         } catch (RuntimeException | OutOfMemoryError e) {

@@ -53,19 +53,21 @@ class CpuBackendTest {
     }
 
     /**
-     * An uploaded Q4_0 weight is repacked on its second MatMul (decode and prefill then read the copy): the
-     * results stay those of the row kernels to float rounding, the copy is made once, and close frees it.
+     * An uploaded Q4_0 or Q8_0 weight is repacked on its second MatMul (decode and prefill then read the copy): the
+     * results are those of the row kernels bit for bit, the copy is made once, and close frees it.
      */
-    @Test
-    void q4_0WeightsAreRepackedOnSecondUseWithTheSameResults() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = QuantType.class, names = {"Q4_0", "Q8_0"})
+    void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) {
         int rows = 64, cols = 256;
+        int blockBytes = (int) type.byteSize(32);
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
             java.util.Random random = new java.util.Random(3);
-            MemorySegment bytes = arena.allocate(QuantType.Q4_0.byteSize((long) rows * cols));
+            MemorySegment bytes = arena.allocate(type.byteSize((long) rows * cols));
             for (long i = 0; i < bytes.byteSize(); i++) bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
-            for (long o = 0; o < bytes.byteSize(); o += 18)
+            for (long o = 0; o < bytes.byteSize(); o += blockBytes)
                 bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(random.nextFloat(0.001f, 0.02f)));
-            DeviceBuffer w = b.upload(bytes, QuantType.Q4_0, (long) rows * cols);
+            DeviceBuffer w = b.upload(bytes, type, (long) rows * cols);
             for (int n : new int[]{1, 13}) {
                 DeviceBuffer x = b.allocate(QuantType.F32, (long) n * cols);
                 MemorySegment xs = arena.allocate(4L * n * cols);
@@ -83,7 +85,7 @@ class CpuBackendTest {
                 boolean repacked = ((CpuBuffer) w).repacked() != null;
                 assertEquals(io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols), repacked);
                 for (int i = 0; i < results[0].length; i++) {
-                    assertEquals(results[0][i], results[1][i], 1e-5f * (1 + Math.abs(results[0][i])), "n=" + n + " output " + i);
+                    assertEquals(results[0][i], results[1][i], 0f, "n=" + n + " output " + i + ": the same bits repacked or not");
                     assertEquals(results[1][i], results[2][i], 0f, "the repacked copy is stable");
                 }
             }

@@ -50,7 +50,7 @@ public final class MatMulTask implements WorkerPool.Body {
         return repacked != null ? rows / Q4_0Repacked.G : rows;
     }
 
-    /** The weight's {@link Q4_0Repacked} form, or null; call after {@link #set}. */
+    /** The weight's {@link Q4_0Repacked} or {@link Q8_0Repacked} form, or null; call after {@link #set}. */
     public void setRepacked(MemorySegment repacked) {
         this.repacked = repacked;
     }
@@ -72,10 +72,14 @@ public final class MatMulTask implements WorkerPool.Body {
     public void run(int from, int to, int worker) {
         float[] tmp = scratch[worker];
         int n = act.n;
-        if (repacked != null && !gemm) { // units are row groups
+        if (repacked != null && !gemm && !q8gemm) { // units are row groups
+            boolean q8 = kernel instanceof Q8_0Kernel;
             for (int g = from; g < to; g++)
-                for (int t = 0; t < n; t++)
-                    Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, (long) t * rows + (long) g * Q4_0Repacked.G, tmp);
+                for (int t = 0; t < n; t++) {
+                    long o = (long) t * rows + (long) g * Q4_0Repacked.G;
+                    if (q8) Q8_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                    else Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                }
             return;
         }
         if (n == 1) {
@@ -91,14 +95,15 @@ public final class MatMulTask implements WorkerPool.Body {
                 q8scratches[worker] = q8scratch = new float[Q8_0Gemm.scratchFloats(act.cols)];
             for (int g = from; g < to; g++) {
                 int r0 = g * Q8_0Gemm.L;
-                if (r0 + Q8_0Gemm.L <= rows) Q8_0Gemm.group(weight, rowBytes, r0, act, out, rows, panel, q8scratch);
+                if (r0 + Q8_0Gemm.L <= rows) Q8_0Gemm.group(weight, rowBytes, repacked, r0, act, out, rows, panel, q8scratch);
                 else blocked(r0, rows, worker, tmp); // the last rows, fewer than a group
             }
             return;
         }
         if (gemm) {
             float[] panel = panels[worker];
-            if (panel == null) panels[worker] = panel = new float[PanelGemm.scratchFloats()];
+            if (panel == null || panel.length < PanelGemm.scratchFloats(act.cols))
+                panels[worker] = panel = new float[PanelGemm.scratchFloats(act.cols)];
             for (int g = from; g < to; g++) {
                 int r0 = g * PanelGemm.RW;
                 if (r0 + PanelGemm.RW <= rows) PanelGemm.group(kernel, weight, rowBytes, repacked, act, r0, out, rows, panel);

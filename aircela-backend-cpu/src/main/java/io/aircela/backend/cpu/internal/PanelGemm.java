@@ -8,8 +8,8 @@ import java.nio.ByteOrder;
 
 /**
  * Prefill matmul as a float GEMM: {@code out (n, rows) = x (n, cols) W^T} for {@link #RW} weight rows at a time.
- * A chunk of {@link #KC} columns of those rows is dequantized once into a panel laid out column by column
- * ({@code panel[k * RW + r]}), so that one vector load gives one column's weights for {@link #LANES} rows; each of
+ * Those rows are dequantized once ({@link #KC} columns at a time) into a panel laid out column by column
+ * ({@code panel[k * RW + r]}, the whole row: it stays in L2), so that one vector load gives one column's weights for {@link #LANES} rows; each of
  * {@link #RT} tokens' activation is broadcast and multiplied into two accumulators per token (2 x RT accumulators
  * in registers, 2 loads and RT broadcasts per 2 x RT FMAs). The activations come interleaved by token group
  * ({@link Activations#tiles}), so the broadcasts read one cache line per column.
@@ -27,16 +27,15 @@ final class PanelGemm {
     static final int RW = 2 * LANES;
     /** Tokens per micro tile (and per interleaved activation group). */
     static final int RT = 12;
-    /** Columns per panel chunk: a panel is {@code KC * RW} floats (32 KiB with 16 lanes), the chunk of one
-     *  token group's activations {@code KC * RT} floats; a multiple of every block size (256). */
+    /** Columns dequantized at a time into the panel: a multiple of every block size (256). */
     static final int KC = 256;
 
     private PanelGemm() {
     }
 
-    /** Floats of per-worker scratch the GEMM needs: the panel and one dequantized row chunk. */
-    static int scratchFloats() {
-        return KC * RW + KC + RT * RW;
+    /** Floats of per-worker scratch the GEMM needs for rows of {@code cols}: the panel, a row chunk, a tile's sums. */
+    static int scratchFloats(int cols) {
+        return RW * cols + KC + RT * RW;
     }
 
     /**
@@ -48,51 +47,40 @@ final class PanelGemm {
         group(kernel, w, rowBytes, null, a, r0, out, rows, scratch);
     }
 
-    /** {@link #group}, the panels read from {@code repacked} ({@link Q4_0Repacked}) when it is not null. */
+    /**
+     * {@link #group}, the panel read from {@code repacked} ({@link Q4_0Repacked}) when it is not null. The panel holds
+     * all {@code cols} columns (in L2; it is read once per token group), so each output is one FMA chain over the
+     * whole row and is written once.
+     */
     static void group(WeightKernel kernel, MemorySegment w, long rowBytes, MemorySegment repacked, Activations a, int r0,
                       MemorySegment out, int rows, float[] scratch) {
         int cols = a.cols, n = a.n;
-        float[] xi = a.tiles;
+        int rowBuf = RW * cols, acc = rowBuf + KC;
         for (int k0 = 0; k0 < cols; k0 += KC) {
             int kc = Math.min(KC, cols - k0);
             if (repacked != null) {
-                Q4_0Repacked.panel(repacked, r0 / Q4_0Repacked.G, cols, k0, kc, scratch);
+                Q4_0Repacked.panel(repacked, r0 / Q4_0Repacked.G, cols, k0, kc, scratch, k0 * RW);
             } else {
                 long byteOff = rowBytes * k0 / cols; // k0 is a multiple of every block size
                 for (int i = 0; i < RW; i++) {
-                    kernel.dequantizeRow(w, (long) (r0 + i) * rowBytes + byteOff, scratch, KC * RW, kc);
-                    for (int k = 0; k < kc; k++) scratch[k * RW + i] = scratch[KC * RW + k];
+                    kernel.dequantizeRow(w, (long) (r0 + i) * rowBytes + byteOff, scratch, rowBuf, kc);
+                    for (int k = 0; k < kc; k++) scratch[(k0 + k) * RW + i] = scratch[rowBuf + k];
                 }
             }
-            for (int t0 = 0; t0 < n; t0 += RT) {
-                tile(scratch, kc, xi, (t0 / RT * cols + k0) * RT, scratch, KC * RW + KC);
-                store(scratch, KC * RW + KC, out, t0, n, rows, r0, k0 > 0, scratch, KC * RW); // (the row buffer is free now)
-            }
+        }
+        float[] xi = a.tiles;
+        for (int t0 = 0; t0 < n; t0 += RT) {
+            tile(scratch, cols, xi, t0 / RT * cols * RT, scratch, acc);
+            // bulk copies, no vector store into out: FloatVector's segment access sites inside the JDK see every
+            // segment class the application uses, and C2 does not intrinsify them once that profile is megamorphic
+            for (int i = 0; i < RT && t0 + i < n; i++)
+                MemorySegment.copy(scratch, acc + i * RW, out, WeightKernel.F32, ((long) (t0 + i) * rows + r0) * 4, RW);
         }
     }
 
     /**
-     * Adds (or, for the first chunk, stores) the tile results {@code acc} of tokens {@code [t0, min(n, t0 + RT))}.
-     * Bulk copies, no vector loads or stores on {@code out}: FloatVector's segment access sites inside the JDK see
-     * every segment class the application uses, and C2 does not intrinsify them once that profile is megamorphic.
-     */
-    private static void store(float[] acc, int ao, MemorySegment out, int t0, int n, int rows, int r0, boolean add,
-                              float[] old, int oo) {
-        for (int i = 0; i < RT && t0 + i < n; i++) {
-            long o = ((long) (t0 + i) * rows + r0) * 4;
-            int a = ao + i * RW;
-            if (add) {
-                MemorySegment.copy(out, WeightKernel.F32, o, old, oo, RW);
-                for (int v = 0; v < RW; v += LANES)
-                    FloatVector.fromArray(S, acc, a + v).add(FloatVector.fromArray(S, old, oo + v)).intoArray(acc, a + v);
-            }
-            MemorySegment.copy(acc, a, out, WeightKernel.F32, o, RW);
-        }
-    }
-
-    /**
-     * The 2 x {@link #RT} micro tile: rows {@code [r0, r0 + RW)} times one padded token group over columns {@code [0, kc)}
-     * of the chunk, into {@code acc[ao + i * RW ..]} for token i. Straight-line code without data-dependent branches: C2
+     * The 2 x {@link #RT} micro tile: the panel's rows times one padded token group over columns {@code [0, kc)},
+     * into {@code acc[ao + i * RW ..]} for token i. Straight-line code without data-dependent branches: C2
      * compiles it once (a rarely taken branch here deoptimised it again and again until C2 gave up and left it
      * interpreted), and no vector leaves the method (a vector passed to a call that is not inlined is boxed).
      */

@@ -134,11 +134,11 @@ public final class Q4_0Repacked {
     }
 
     /**
-     * Fills a {@link PanelGemm} panel ({@code panel[k * 2G + i]}, {@code k < kc}) with the dequantized weights of
+     * Fills a {@link PanelGemm} panel ({@code panel[po + k * 2G + i]}, {@code k < kc}) with the dequantized weights of
      * groups {@code g} and {@code g + 1}, columns {@code [k0, k0 + kc)}: {@code d * (n - 8)}, the values
      * {@link Q4_0Kernel#dequantizeRow} gives, so the GEMM's result does not depend on the layout.
      */
-    static void panel(MemorySegment rp, int g, int cols, int k0, int kc, float[] panel) {
+    static void panel(MemorySegment rp, int g, int cols, int k0, int kc, float[] panel, int po) {
         int nb = cols / 32, rw = 2 * G;
         for (int h = 0; h < 2; h++) {
             long base = ((long) (g + h) * nb + k0 / 32) * GROUP_BLOCK_BYTES;
@@ -148,9 +148,9 @@ public final class Q4_0Repacked {
                     IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G, ByteOrder.LITTLE_ENDIAN)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
                     ((FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                            .intoArray(panel, (b * 32 + j) * rw + h * G);
+                            .intoArray(panel, po + (b * 32 + j) * rw + h * G);
                     ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                            .intoArray(panel, (b * 32 + j + 16) * rw + h * G);
+                            .intoArray(panel, po + (b * 32 + j + 16) * rw + h * G);
                 }
             }
         }

@@ -37,13 +37,15 @@ final class Q8_0Gemm {
     }
 
     /**
-     * Rows {@code [r0, r0 + L)} of the Q8_0 matrix {@code w} times every token of {@code a} (Q8_0 form) into
-     * {@code out (n, rows)}; {@code panel} holds {@link #panelFloats}, {@code scratch} {@link #scratchFloats}.
+     * Rows {@code [r0, r0 + L)} of the Q8_0 matrix {@code w} (or of its {@link Q8_0Repacked} form when not null) times
+     * every token of {@code a} (Q8_0 form) into {@code out (n, rows)}; {@code panel} holds {@link #panelFloats},
+     * {@code scratch} {@link #scratchFloats}.
      */
-    static void group(MemorySegment w, long rowBytes, int r0, Activations a, MemorySegment out, int rows,
-                      float[] panel, float[] scratch) {
+    static void group(MemorySegment w, long rowBytes, MemorySegment repacked, int r0, Activations a, MemorySegment out,
+                      int rows, float[] panel, float[] scratch) {
         int cols = a.cols, nb = cols / 32, n = a.n;
-        for (int i = 0; i < L; i++) {
+        if (repacked != null) Q8_0Repacked.panel(repacked, r0 / L, cols, panel);
+        else for (int i = 0; i < L; i++) {
             long off = (long) (r0 + i) * rowBytes;
             for (int b = 0; b < nb; b++, off += Q8_0Kernel.BLOCK_BYTES) {
                 panel[L * cols + b * L + i] = WeightKernel.half(w, off);

@@ -45,7 +45,7 @@ class PanelGemmTest {
                 task.run(0, task.units(), 0); // panels, then the last rows through the tile kernels
             } else { // types MatMulTask keeps off the GEMM (bit-exact dots): the panels alone
                 for (int g = 0; g < ROWS / PanelGemm.RW; g++)
-                    PanelGemm.group(kernel, w, rowBytes, a, g * PanelGemm.RW, out, ROWS, new float[PanelGemm.scratchFloats()]);
+                    PanelGemm.group(kernel, w, rowBytes, a, g * PanelGemm.RW, out, ROWS, new float[PanelGemm.scratchFloats(COLS)]);
                 for (int r = ROWS / PanelGemm.RW * PanelGemm.RW; r < ROWS; r++)
                     for (int t = 0; t < N; t++)
                         out.setAtIndex(WeightKernel.F32, (long) t * ROWS + r, kernel.dot(w, r * rowBytes, a, t, scratch[0]));

@@ -79,7 +79,7 @@ class Q4_0RepackedTest {
             a.prepareTiles(Activations.Form.Q8_0);
             long rowBytes = COLS / 32 * Q4_0Kernel.BLOCK_BYTES;
             MemorySegment plain = arena.allocate(4L * rows * n, 64), packed = arena.allocate(4L * rows * n, 64);
-            float[] scratch = new float[PanelGemm.scratchFloats()];
+            float[] scratch = new float[PanelGemm.scratchFloats(COLS)];
             for (int r0 = 0; r0 < rows; r0 += PanelGemm.RW) {
                 PanelGemm.group(new Q4_0Kernel(), w, rowBytes, null, a, r0, plain, rows, scratch);
                 PanelGemm.group(new Q4_0Kernel(), w, rowBytes, rp, a, r0, packed, rows, scratch);

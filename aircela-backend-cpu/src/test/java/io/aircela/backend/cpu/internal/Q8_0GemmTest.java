@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Q8_0 prefill through {@link MatMulTask} ({@link Q8_0Gemm} row groups, the last rows through the row kernels)
  * gives exactly {@link Q8_0Kernel#dot}'s results, which are llama.cpp's bit for bit: an odd token count, rows not a
- * multiple of the group, extreme activations.
+ * multiple of the group, extreme activations; so do the {@link Q8_0Repacked} panels and one-token group kernel.
  */
 class Q8_0GemmTest {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -46,6 +46,26 @@ class Q8_0GemmTest {
                     assertEquals(Float.floatToRawIntBits(kernel.dot(w, r * rowBytes, a, t, scratch[0])),
                             Float.floatToRawIntBits(out.getAtIndex(WeightKernel.F32, (long) t * rows + r)),
                             "token " + t + ", row " + r);
+
+            // the repacked layout: the GEMM's panels read from it, and the one-token group kernel
+            if (!Q8_0Repacked.supports(Q8_0Repacked.G, cols)) return;
+            int groups = rows / Q8_0Repacked.G;
+            MemorySegment rp = Q8_0Repacked.allocate(arena, (long) groups * Q8_0Repacked.G, cols);
+            Q8_0Repacked.repack(w, rp, cols, 0, groups);
+            MemorySegment packed = arena.allocate(4L * n * rows, 64);
+            task.set(kernel, w, rowBytes, a, packed, rows);
+            task.setRepacked(rp);
+            task.run(0, task.units(), 0);
+            for (long i = 0; i < (long) n * rows; i++)
+                assertEquals(Float.floatToRawIntBits(out.getAtIndex(WeightKernel.F32, i)),
+                        Float.floatToRawIntBits(packed.getAtIndex(WeightKernel.F32, i)), "GEMM from the repacked panel, output " + i);
+            for (int t = 0; t < n; t++)
+                for (int g = 0; g < groups; g++) {
+                    Q8_0Repacked.gemv(rp, g, cols, a, t, packed, (long) g * Q8_0Repacked.G, scratch[0]);
+                    for (int r = g * Q8_0Repacked.G; r < (g + 1) * Q8_0Repacked.G; r++)
+                        assertEquals(Float.floatToRawIntBits(kernel.dot(w, r * rowBytes, a, t, scratch[0])),
+                                Float.floatToRawIntBits(packed.getAtIndex(WeightKernel.F32, r)), "gemv token " + t + ", row " + r);
+                }
         }
     }
 }

@@ -1,0 +1,195 @@
+package io.aircela.backend.cpu.internal;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q8_0 weights repacked like {@link Q4_0Repacked}: rows in groups of {@link #G} (the float lane count); for each group
+ * and 32-column block {@code float d[G]} then {@code int8 qs[32][G]} ({@code qs[j][r]} = weight j of row r), 36 G
+ * bytes per G x 32 weights (6% more than Q8_0's 34 per 32). A lane is a weight row: one 16-byte load gives a
+ * column for all rows, the activation is broadcast, no horizontal sums.
+ *
+ * <p>Arithmetic bit for bit {@link Q8_0Kernel}'s, i.e. ggml's x86 {@code vec_dot_q8_0_q8_0}: per row eight
+ * accumulators, {@code acc_k = fma(sum of products of columns 4k .. 4k+3, d_w * d_x, acc_k)} block after block (the
+ * group sums are exact integers in any order), then {@link GgmlMath#reduce8}'s tree.
+ */
+public final class Q8_0Repacked {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
+    /** Rows per group: one float vector. */
+    public static final int G = S.length();
+    private static final VectorSpecies<Byte> BYTES = G >= 8
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * G)) : ByteVector.SPECIES_64;
+    /** Bytes of one group's 32-column block. */
+    public static final int GROUP_BLOCK_BYTES = 36 * G;
+
+    private Q8_0Repacked() {
+    }
+
+    /** Whether a {@code rows x cols} Q8_0 matrix can be repacked here (vector kernels on, 8+ lanes, whole groups). */
+    public static boolean supports(long rows, int cols) {
+        return VectorWidth.ENABLED && G >= 8 && rows % G == 0 && cols % 32 == 0 && rows > 0;
+    }
+
+    /** Allocates room for the repacked {@code rows x cols} matrix in {@code arena}. */
+    public static MemorySegment allocate(Arena arena, long rows, int cols) {
+        return arena.allocate(rows / G * (cols / 32) * (long) GROUP_BLOCK_BYTES, 64);
+    }
+
+    /** Repacks row groups {@code [g0, g1)} of the Q8_0 matrix {@code w} ({@code cols} per row) into {@code rp}. */
+    public static void repack(MemorySegment w, MemorySegment rp, int cols, int g0, int g1) {
+        int nb = cols / 32;
+        long rowBytes = (long) nb * Q8_0Kernel.BLOCK_BYTES;
+        for (int g = g0; g < g1; g++) {
+            for (int b = 0; b < nb; b++) {
+                long dst = ((long) g * nb + b) * GROUP_BLOCK_BYTES;
+                for (int r = 0; r < G; r++) {
+                    long src = ((long) g * G + r) * rowBytes + (long) b * Q8_0Kernel.BLOCK_BYTES;
+                    rp.set(WeightKernel.F32, dst + 4L * r, WeightKernel.half(w, src));
+                    for (int j = 0; j < 32; j++)
+                        rp.set(ValueLayout.JAVA_BYTE, dst + 4L * G + (long) j * G + r, w.get(ValueLayout.JAVA_BYTE, src + 2 + j));
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@link #G} rows of group {@code g} times activation row {@code xRow} of {@code a} (Q8_0 form) into
+     * {@code out[outIndex .. outIndex + G)} (floats of a segment); {@code tmp} holds at least G floats.
+     */
+    public static void gemv(MemorySegment rp, int g, int cols, Activations a, int xRow, MemorySegment out, long outIndex,
+                            float[] tmp) {
+        int nb = cols / 32;
+        long base = (long) g * nb * GROUP_BLOCK_BYTES;
+        float[] xq = a.q;
+        int xo = xRow * cols, bo = xo / 32;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
+            FloatVector d = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(a.d[bo + b]);
+            int x = xo + b * 32;
+            // ggml's eight lanes; written out: helper methods returning vectors ran un-intrinsified (not inlined)
+            long q = base + 4L * G;
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 0L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 1L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 2L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 3L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a0 = c3.fma(FloatVector.broadcast(S, xq[x + 3]), c2.fma(FloatVector.broadcast(S, xq[x + 2]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 1]), c0.mul(xq[x + 0])))).fma(d, a0);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 4L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 5L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 6L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 7L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a1 = c3.fma(FloatVector.broadcast(S, xq[x + 7]), c2.fma(FloatVector.broadcast(S, xq[x + 6]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 5]), c0.mul(xq[x + 4])))).fma(d, a1);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 8L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 9L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 10L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 11L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a2 = c3.fma(FloatVector.broadcast(S, xq[x + 11]), c2.fma(FloatVector.broadcast(S, xq[x + 10]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 9]), c0.mul(xq[x + 8])))).fma(d, a2);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 12L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 13L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 14L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 15L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a3 = c3.fma(FloatVector.broadcast(S, xq[x + 15]), c2.fma(FloatVector.broadcast(S, xq[x + 14]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 13]), c0.mul(xq[x + 12])))).fma(d, a3);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 16L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 17L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 18L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 19L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a4 = c3.fma(FloatVector.broadcast(S, xq[x + 19]), c2.fma(FloatVector.broadcast(S, xq[x + 18]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 17]), c0.mul(xq[x + 16])))).fma(d, a4);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 20L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 21L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 22L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 23L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a5 = c3.fma(FloatVector.broadcast(S, xq[x + 23]), c2.fma(FloatVector.broadcast(S, xq[x + 22]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 21]), c0.mul(xq[x + 20])))).fma(d, a5);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 24L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 25L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 26L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 27L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a6 = c3.fma(FloatVector.broadcast(S, xq[x + 27]), c2.fma(FloatVector.broadcast(S, xq[x + 26]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 25]), c0.mul(xq[x + 24])))).fma(d, a6);
+            }
+            {
+                FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 28L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c1 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 29L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c2 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 30L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                FloatVector c3 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 31L * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0);
+                a7 = c3.fma(FloatVector.broadcast(S, xq[x + 31]), c2.fma(FloatVector.broadcast(S, xq[x + 30]),
+                        c1.fma(FloatVector.broadcast(S, xq[x + 29]), c0.mul(xq[x + 28])))).fma(d, a7);
+            }
+        }
+        // GgmlMath.reduce8, lane-wise; through an array (see Q4_0Repacked.gemv)
+        a4.add(a0).add(a6.add(a2)).add(a5.add(a1).add(a7.add(a3))).intoArray(tmp, 0);
+        MemorySegment.copy(tmp, 0, out, WeightKernel.F32, outIndex * 4, G);
+    }
+
+    /**
+     * Fills a {@link Q8_0Gemm} panel for group {@code g}: {@code panel[k * G + r]} the integers, then the block scales
+     * {@code panel[G cols + b G + r]}, with vector conversions (the original layout needs a transpose per weight).
+     */
+    static void panel(MemorySegment rp, int g, int cols, float[] panel) {
+        int nb = cols / 32;
+        long base = (long) g * nb * GROUP_BLOCK_BYTES;
+        for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
+            FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).intoArray(panel, G * cols + b * G);
+            for (int j = 0; j < 32; j++)
+                ((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2F, S, 0)).intoArray(panel, (b * 32 + j) * G);
+        }
+    }
+}
