@@ -211,6 +211,15 @@ public final class CpuBackend implements ComputeBackend {
                 else Q8_0Repacked.repack(w, copy, cols, from, to);
             });
             b.setRepacked(arena, copy);
+            // the original pages are not read again (unless by GetRows): let the OS drop them instead of counting
+            // them next to the copy; a mapped file's pages come back from the file if they are touched
+            if (w.isMapped()) {
+                try {
+                    w.unload();
+                } catch (RuntimeException e) {
+                    // unload is advice; keeping the pages is harmless
+                }
+            }
             return copy;
         } catch (RuntimeException | OutOfMemoryError e) {
             arena.close();
