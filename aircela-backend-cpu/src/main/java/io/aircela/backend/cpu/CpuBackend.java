@@ -179,9 +179,7 @@ public final class CpuBackend implements ComputeBackend {
         MemorySegment x = f32(m.x(), (long) m.n() * m.cols());
         MemorySegment out = f32(m.out(), (long) m.n() * m.rows());
         act.reserve(m.n(), m.cols());
-        MemorySegment.copy(x, WeightKernel.F32, 0, act.x, 0, m.n() * m.cols());
-        act.prepare(kernel.form());
-        if (MatMulTask.gemm(kernel, m.n())) act.prepareTiles(kernel.form());
+        prepareActivations(x, kernel, m.n(), m.cols());
         grow(rows, m.cols());
         matMul.set(kernel, w, rowBytes, act, out, m.rows());
         matMul.setRepacked(repacked);
@@ -190,6 +188,30 @@ public final class CpuBackend implements ComputeBackend {
         } finally {
             matMul.clear();
         }
+    }
+
+    /**
+     * Copies {@code x} into {@link #act} and converts it to the kernel's form (and the GEMM's tiles): on the calling
+     * thread for one row, split over the pool for a prompt (the rows are independent; the same values either way).
+     */
+    private void prepareActivations(MemorySegment x, WeightKernel kernel, int n, int cols) {
+        Activations.Form form = kernel.form();
+        boolean tiles = MatMulTask.gemm(kernel, n);
+        if (tiles) act.reserveTiles();
+        if (n == 1) {
+            MemorySegment.copy(x, WeightKernel.F32, 0, act.x, 0, cols);
+            act.prepare(form);
+            return;
+        }
+        int padded = tiles ? act.tileTokens() : n;
+        pool.parallelFor(padded, (from, to, worker) -> {
+            int real = Math.min(to, n);
+            if (from < real) {
+                MemorySegment.copy(x, WeightKernel.F32, (long) from * cols * 4, act.x, from * cols, (real - from) * cols);
+                act.prepareRows(form, from, real);
+            }
+            if (tiles) act.prepareTileRows(form, from, to);
+        });
     }
 
     /**

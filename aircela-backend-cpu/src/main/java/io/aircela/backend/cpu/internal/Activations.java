@@ -73,31 +73,51 @@ public final class Activations {
 
     /** Converts {@link #x} into {@code form}. */
     public void prepare(Form form) {
-        int size = n * cols;
+        prepareRows(form, 0, n);
+    }
+
+    /** {@link #prepare} for rows {@code [r0, r1)} only (rows are independent: threads may split them). */
+    public void prepareRows(Form form, int r0, int r1) {
+        int from = r0 * cols, to = r1 * cols;
         switch (form) {
             case FLOAT -> {
             }
             case HALF -> {
-                for (int i = 0; i < size; i++) q[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+                for (int i = from; i < to; i++) q[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
             }
             case Q8_0, Q8_1 -> {
                 assert cols % BLOCK == 0;
-                for (int b = 0; b < size / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1);
+                for (int b = from / BLOCK; b < to / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1);
             }
             case Q8_K -> {
                 assert cols % BLOCK_K == 0;
-                for (int b = 0; b < size / BLOCK_K; b++) quantizeBlockK(b);
+                for (int b = from / BLOCK_K; b < to / BLOCK_K; b++) quantizeBlockK(b);
             }
         }
     }
 
     /** Fills {@link #tiles} from the {@code form} values {@link #prepare} left. */
     public void prepareTiles(Form form) {
+        reserveTiles();
+        prepareTileRows(form, 0, (n + PanelGemm.RT - 1) / PanelGemm.RT * PanelGemm.RT);
+    }
+
+    /** Tokens {@link #tiles} holds: {@link #n} rounded up to whole token groups. */
+    public int tileTokens() {
+        return (n + PanelGemm.RT - 1) / PanelGemm.RT * PanelGemm.RT;
+    }
+
+    /** Makes room for {@link #tiles}; call before {@link #prepareTileRows}. */
+    public void reserveTiles() {
         int rt = PanelGemm.RT;
-        int groups = (n + rt - 1) / rt;
-        int size = Math.multiplyExact(groups * rt, cols);
+        int size = Math.multiplyExact((n + rt - 1) / rt * rt, cols);
         if (tiles.length < size) tiles = new float[size];
-        for (int t = 0; t < groups * rt; t++) {
+    }
+
+    /** {@link #prepareTiles} for tokens {@code [t0, t1)} (up to the padded count, whose extra tokens are zeros). */
+    public void prepareTileRows(Form form, int t0, int t1) {
+        int rt = PanelGemm.RT;
+        for (int t = t0; t < t1; t++) {
             int base = (t / rt * cols) * rt + t % rt;
             if (t >= n) {
                 for (int k = 0; k < cols; k++) tiles[base + k * rt] = 0f;
