@@ -216,13 +216,15 @@ public final class CpuBackend implements ComputeBackend {
 
     /**
      * Q4_0 and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q8_0Repacked} copy (made in parallel, once; freed with the
-     * buffer). Weights used once per upload, as streamed layers are, are never repacked: the copy would cost more
-     * than it saves. {@code -Daircela.cpu.repack=false} turns it off.
+     * buffer). Only weights that alias a mapped file are repacked (a fully resident model); weights used once per
+     * upload (streamed layers) or held in the engine's own memory under a budget never are. {@code -Daircela.cpu.repack=false} turns it off.
      */
     private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
         boolean q4 = b.type() == QuantType.Q4_0 && Q4_0Repacked.supports(rows, cols);
         boolean q8 = b.type() == QuantType.Q8_0 && Q8_0Repacked.supports(rows, cols);
-        if (!REPACK || !q4 && !q8) return null;
+        // only weights mapped from a file: those are the fully resident models (their pages can be dropped after
+        // the copy); under a memory budget the engine hands over its own buffers, and a copy would break the budget
+        if (!REPACK || !q4 && !q8 || !w.isMapped()) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();

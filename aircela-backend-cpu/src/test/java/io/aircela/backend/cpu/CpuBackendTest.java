@@ -58,7 +58,7 @@ class CpuBackendTest {
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.EnumSource(value = QuantType.class, names = {"Q4_0", "Q8_0"})
-    void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) {
+    void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) throws java.io.IOException {
         int rows = 64, cols = 256;
         int blockBytes = (int) type.byteSize(32);
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
@@ -67,7 +67,16 @@ class CpuBackendTest {
             for (long i = 0; i < bytes.byteSize(); i++) bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
             for (long o = 0; o < bytes.byteSize(); o += blockBytes)
                 bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(random.nextFloat(0.001f, 0.02f)));
-            DeviceBuffer w = b.upload(bytes, type, (long) rows * cols);
+            // repacking applies to weights mapped from a file (a fully resident model), as the engine uploads them
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("aircela-repack", ".bin");
+            file.toFile().deleteOnExit();
+            java.nio.file.Files.write(file, bytes.toArray(ValueLayout.JAVA_BYTE));
+            MemorySegment mapped;
+            try (var ch = java.nio.channels.FileChannel.open(file)) {
+                mapped = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, bytes.byteSize(), arena);
+            }
+            DeviceBuffer native_ = b.upload(bytes, type, (long) rows * cols);
+            DeviceBuffer w = b.upload(mapped, type, (long) rows * cols);
             for (int n : new int[]{1, 13}) {
                 DeviceBuffer x = b.allocate(QuantType.F32, (long) n * cols);
                 MemorySegment xs = arena.allocate(4L * n * cols);
@@ -82,6 +91,12 @@ class CpuBackendTest {
                     results[use] = o.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
                     out.close();
                 }
+                for (int use = 0; use < 3; use++) {
+                    DeviceBuffer out = b.allocate(QuantType.F32, (long) n * rows);
+                    b.run(new Op.MatMul(native_, rows, cols, x, out, n));
+                    out.close();
+                }
+                assertEquals(null, ((CpuBuffer) native_).repacked(), "weights in memory the caller owns are not copied");
                 boolean repacked = ((CpuBuffer) w).repacked() != null;
                 assertEquals(io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols), repacked);
                 for (int i = 0; i < results[0].length; i++) {
