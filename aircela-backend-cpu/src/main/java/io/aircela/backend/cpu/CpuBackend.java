@@ -217,14 +217,15 @@ public final class CpuBackend implements ComputeBackend {
     /**
      * Q4_0 and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q8_0Repacked} copy (made in parallel, once; freed with the
      * buffer). Only weights that alias a mapped file are repacked (a fully resident model); weights used once per
-     * upload (streamed layers) or held in the engine's own memory under a budget never are. {@code -Daircela.cpu.repack=false} turns it off.
+     * upload (streamed layers) or held in the engine's own memory under a budget never are. Opt-in: see
+     * {@link #repackEnabled}.
      */
     private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
         boolean q4 = b.type() == QuantType.Q4_0 && Q4_0Repacked.supports(rows, cols);
         boolean q8 = b.type() == QuantType.Q8_0 && Q8_0Repacked.supports(rows, cols);
         // only weights mapped from a file: those are the fully resident models (their pages can be dropped after
         // the copy); under a memory budget the engine hands over its own buffers, and a copy would break the budget
-        if (!REPACK || !q4 && !q8 || !w.isMapped()) return null;
+        if (!q4 && !q8 || !w.isMapped() || !repackEnabled()) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
@@ -251,7 +252,14 @@ public final class CpuBackend implements ComputeBackend {
         }
     }
 
-    private static final boolean REPACK = !"false".equals(System.getProperty("aircela.cpu.repack"));
+    /**
+     * Repacking is opt-in ({@code -Daircela.cpu.repack=true}, read per MatMul): with it on, 3 of 12 full benchmark
+     * runs died with a SIGSEGV in a worker thread (no hs_err file), 0 of 6 with it off; until that is understood
+     * the default is the row kernels.
+     */
+    private static boolean repackEnabled() {
+        return Boolean.getBoolean("aircela.cpu.repack");
+    }
 
     private void getRows(Op.GetRows g) {
         QuantType type = g.table().type();

@@ -61,6 +61,15 @@ class CpuBackendTest {
     void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) throws java.io.IOException {
         int rows = 64, cols = 256;
         int blockBytes = (int) type.byteSize(32);
+        System.setProperty("aircela.cpu.repack", "true"); // opt-in
+        try {
+            repackedOnSecondUse(type, rows, cols, blockBytes);
+        } finally {
+            System.clearProperty("aircela.cpu.repack");
+        }
+    }
+
+    private void repackedOnSecondUse(QuantType type, int rows, int cols, int blockBytes) throws java.io.IOException {
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
             java.util.Random random = new java.util.Random(3);
             MemorySegment bytes = arena.allocate(type.byteSize((long) rows * cols));
