@@ -66,6 +66,12 @@ public final class CpuBackend implements ComputeBackend {
     private float[] cos = new float[0];
     private float[] sin = new float[0];
     private volatile boolean closed;
+    /**
+     * Repacking is opt-in ({@code -Daircela.cpu.repack=true}, read when the backend is created): with it on, 3 of 12
+     * full benchmark runs died with a SIGSEGV in a worker thread (no hs_err file), 0 of 6 with it off; until that is
+     * understood the default is the row kernels.
+     */
+    private final boolean repack = Boolean.getBoolean("aircela.cpu.repack");
 
     /** Starts {@code threads - 1} workers. Prefer {@link CpuBackendProvider#create}. */
     public CpuBackend(int threads) {
@@ -218,14 +224,14 @@ public final class CpuBackend implements ComputeBackend {
      * Q4_0 and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q8_0Repacked} copy (made in parallel, once; freed with the
      * buffer). Only weights that alias a mapped file are repacked (a fully resident model); weights used once per
      * upload (streamed layers) or held in the engine's own memory under a budget never are. Opt-in: see
-     * {@link #repackEnabled}.
+     * {@link #repack}.
      */
     private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
         boolean q4 = b.type() == QuantType.Q4_0 && Q4_0Repacked.supports(rows, cols);
         boolean q8 = b.type() == QuantType.Q8_0 && Q8_0Repacked.supports(rows, cols);
         // only weights mapped from a file: those are the fully resident models (their pages can be dropped after
         // the copy); under a memory budget the engine hands over its own buffers, and a copy would break the budget
-        if (!q4 && !q8 || !w.isMapped() || !repackEnabled()) return null;
+        if (!q4 && !q8 || !w.isMapped() || !repack) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
@@ -252,14 +258,7 @@ public final class CpuBackend implements ComputeBackend {
         }
     }
 
-    /**
-     * Repacking is opt-in ({@code -Daircela.cpu.repack=true}, read per MatMul): with it on, 3 of 12 full benchmark
-     * runs died with a SIGSEGV in a worker thread (no hs_err file), 0 of 6 with it off; until that is understood
-     * the default is the row kernels.
-     */
-    private static boolean repackEnabled() {
-        return Boolean.getBoolean("aircela.cpu.repack");
-    }
+
 
     private void getRows(Op.GetRows g) {
         QuantType type = g.table().type();

@@ -40,7 +40,16 @@ public final class MatMulTask implements WorkerPool.Body {
 
     /** Whether a matmul of {@code n} activation rows runs as a GEMM (then {@link Activations#tiles} must be ready). */
     public static boolean gemm(WeightKernel kernel, int n) {
-        return GEMM && VectorWidth.ENABLED && n >= GEMM_MIN_TOKENS && kernel.floatGemm();
+        return prefillGemm(n) && kernel.floatGemm();
+    }
+
+    /** Whether a matmul of {@code n} activation rows runs as the exact Q8_0 GEMM ({@link Q8_0Gemm}). */
+    static boolean q8gemm(WeightKernel kernel, int n) {
+        return prefillGemm(n) && kernel instanceof Q8_0Kernel;
+    }
+
+    private static boolean prefillGemm(int n) {
+        return GEMM && VectorWidth.ENABLED && n >= GEMM_MIN_TOKENS;
     }
 
     /** Units for {@link WorkerPool#parallelFor}: weight rows, or for a GEMM groups of {@link PanelGemm#RW} rows. */
@@ -64,7 +73,7 @@ public final class MatMulTask implements WorkerPool.Body {
         this.out = out;
         this.rows = rows;
         this.gemm = gemm(kernel, act.n);
-        this.q8gemm = !gemm && GEMM && VectorWidth.ENABLED && act.n >= GEMM_MIN_TOKENS && kernel instanceof Q8_0Kernel;
+        this.q8gemm = q8gemm(kernel, act.n);
         this.repacked = null;
     }
 
@@ -87,12 +96,8 @@ public final class MatMulTask implements WorkerPool.Body {
             return;
         }
         if (q8gemm) {
-            float[] panel = q8panels[worker];
-            int need = Q8_0Gemm.panelFloats(act.cols);
-            if (panel == null || panel.length < need) q8panels[worker] = panel = new float[need];
-            float[] q8scratch = q8scratches[worker];
-            if (q8scratch == null || q8scratch.length < Q8_0Gemm.scratchFloats(act.cols))
-                q8scratches[worker] = q8scratch = new float[Q8_0Gemm.scratchFloats(act.cols)];
+            float[] panel = grown(q8panels, worker, Q8_0Gemm.panelFloats(act.cols));
+            float[] q8scratch = grown(q8scratches, worker, Q8_0Gemm.scratchFloats(act.cols));
             for (int g = from; g < to; g++) {
                 int r0 = g * Q8_0Gemm.L;
                 if (r0 + Q8_0Gemm.L <= rows) Q8_0Gemm.group(weight, rowBytes, repacked, r0, act, out, rows, panel, q8scratch);
@@ -101,9 +106,7 @@ public final class MatMulTask implements WorkerPool.Body {
             return;
         }
         if (gemm) {
-            float[] panel = panels[worker];
-            if (panel == null || panel.length < PanelGemm.scratchFloats(act.cols))
-                panels[worker] = panel = new float[PanelGemm.scratchFloats(act.cols)];
+            float[] panel = grown(panels, worker, PanelGemm.scratchFloats(act.cols));
             for (int g = from; g < to; g++) {
                 int r0 = g * PanelGemm.RW;
                 if (r0 + PanelGemm.RW <= rows) PanelGemm.group(kernel, weight, rowBytes, repacked, act, r0, out, rows, panel);
@@ -112,6 +115,13 @@ public final class MatMulTask implements WorkerPool.Body {
             return;
         }
         blocked(from, to, worker, tmp);
+    }
+
+    /** {@code pool[worker]}, replaced by a new array when missing or shorter than {@code size} (kept across calls). */
+    private static float[] grown(float[][] pool, int worker, int size) {
+        float[] a = pool[worker];
+        if (a == null || a.length < size) pool[worker] = a = new float[size];
+        return a;
     }
 
     /** Weight rows {@code [from, to)} times all activation rows, tile kernels in cache-sized blocks. */

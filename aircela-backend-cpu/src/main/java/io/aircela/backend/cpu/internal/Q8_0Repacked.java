@@ -35,7 +35,7 @@ public final class Q8_0Repacked {
 
     /** Whether a {@code rows x cols} Q8_0 matrix can be repacked here (vector kernels on, 8+ lanes, whole groups). */
     public static boolean supports(long rows, int cols) {
-        return VectorWidth.ENABLED && G >= 8 && rows % G == 0 && cols % 32 == 0 && rows > 0;
+        return Q4_0Repacked.supports(rows, cols); // the same row groups and 32-column blocks
     }
 
     /** Allocates room for the repacked {@code rows x cols} matrix in {@code arena}. */
