@@ -235,30 +235,32 @@ public final class CpuBackend implements ComputeBackend {
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
+        MemorySegment copy;
         try {
-            MemorySegment copy = q4 ? Q4_0Repacked.allocate(arena, rows, cols) : Q8_0Repacked.allocate(arena, rows, cols);
+            copy = q4 ? Q4_0Repacked.allocate(arena, rows, cols) : Q8_0Repacked.allocate(arena, rows, cols);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            return null; // no room for the copy: the row kernels still work on the original layout
+        }
+        try {
             pool.parallelFor(rows / Q4_0Repacked.G, (from, to, worker) -> {
                 if (q4) Q4_0Repacked.repack(w, copy, cols, from, to);
                 else Q8_0Repacked.repack(w, copy, cols, from, to);
             });
-            b.setRepacked(arena, copy);
-            // the original pages are not read again (unless by GetRows): let the OS drop them instead of counting
-            // them next to the copy; a mapped file's pages come back from the file if they are touched
-            if (w.isMapped()) {
-                try {
-                    w.unload();
-                } catch (RuntimeException e) {
-                    // unload is advice; keeping the pages is harmless
-                }
-            }
-            return copy;
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException | Error e) {
             arena.close();
-            return null; // the row kernels still work on the original layout
+            throw e;
         }
+        b.setRepacked(arena, copy);
+        // the original pages are not read again (unless by GetRows): let the OS drop them instead of counting
+        // them next to the copy; a mapped file's pages come back from the file if they are touched
+        try {
+            w.unload();
+        } catch (RuntimeException e) {
+            // unload is advice; keeping the pages is harmless
+        }
+        return copy;
     }
-
-
 
     private void getRows(Op.GetRows g) {
         QuantType type = g.table().type();

@@ -4,6 +4,7 @@ import io.aircela.BackendException;
 import io.aircela.ConfigurationException;
 import io.aircela.backend.opencl.internal.ClDevice;
 import io.aircela.backend.opencl.internal.ClDevices;
+import io.aircela.backend.opencl.internal.JvmSignals;
 import io.aircela.compute.BackendOptions;
 import io.aircela.compute.ComputeBackend;
 import io.aircela.compute.ComputeBackendProvider;
@@ -87,7 +88,9 @@ public final class OpenClBackendProvider implements ComputeBackendProvider {
                     + devices.size() + " (0.." + (devices.size() - 1) + ")");
         ClDevice device = devices.get(options.device());
         try {
-            return new OpenClBackend(device, workGroup(device));
+            int workGroup = workGroup(device);
+            // building the program runs the driver's compiler (LLVM for PoCL), which may install signal handlers
+            return JvmSignals.guard(() -> new OpenClBackend(device, workGroup));
         } catch (CLException e) {
             throw new BackendException("opening the OpenCL device " + device.name() + " failed: " + e.getMessage(), e);
         }

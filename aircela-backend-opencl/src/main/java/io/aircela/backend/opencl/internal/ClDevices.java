@@ -30,7 +30,8 @@ import static org.jocl.CL.CL_PLATFORM_VERSION;
 /**
  * Lists the OpenCL platforms and devices. The first call loads JOCL's native bridge and, through it, the
  * OpenCL ICD loader: callers (the provider's probe) turn a {@link LinkageError} or {@link CLException}
- * into a score-0 probe. Nothing here runs in a static initializer.
+ * into a score-0 probe. Nothing here runs in a static initializer. Drivers may replace the JVM's signal handlers
+ * when they initialize (PoCL's LLVM does): both entry points run under {@link JvmSignals#guard}.
  */
 public final class ClDevices {
     /** ocl-icd and the Khronos loader return this when no platform is installed. */
@@ -41,6 +42,10 @@ public final class ClDevices {
 
     /** The platforms' names (for messages when they have no device). */
     public static List<String> platformNames() {
+        return JvmSignals.guard(ClDevices::namesUnguarded);
+    }
+
+    private static List<String> namesUnguarded() {
         List<String> names = new ArrayList<>();
         for (cl_platform_id p : platforms()) names.add(platformName(p));
         return names;
@@ -48,6 +53,10 @@ public final class ClDevices {
 
     /** Every device of every platform, GPUs first, then accelerators, then CPUs (stable within a kind). */
     public static List<ClDevice> list() {
+        return JvmSignals.guard(ClDevices::listUnguarded);
+    }
+
+    private static List<ClDevice> listUnguarded() {
         List<ClDevice> all = new ArrayList<>();
         for (cl_platform_id p : platforms()) {
             String platformName = platformName(p);
