@@ -67,11 +67,11 @@ public final class CpuBackend implements ComputeBackend {
     private float[] sin = new float[0];
     private volatile boolean closed;
     /**
-     * Repacking is opt-in ({@code -Daircela.cpu.repack=true}, read when the backend is created): with it on, 3 of 12
-     * full benchmark runs died with a SIGSEGV in a worker thread (no hs_err file), 0 of 6 with it off; until that is
-     * understood the default is the row kernels.
+     * Whether resident Q4_0/Q8_0 weights are repacked (on unless {@code -Daircela.cpu.repack=false}, read when the
+     * backend is created). It was opt-in for a while because of worker crashes with it on; those were the OpenCL
+     * probe's doing (PoCL's LLVM replaced the JVM's SIGSEGV handler; see the OpenCL backend's JvmSignals).
      */
-    private final boolean repack = Boolean.getBoolean("aircela.cpu.repack");
+    private final boolean repack = !"false".equals(System.getProperty("aircela.cpu.repack"));
 
     /** Starts {@code threads - 1} workers. Prefer {@link CpuBackendProvider#create}. */
     public CpuBackend(int threads) {
@@ -243,7 +243,7 @@ public final class CpuBackend implements ComputeBackend {
             return null; // no room for the copy: the row kernels still work on the original layout
         }
         try {
-            pool.parallelFor(rows / Q4_0Repacked.G, (from, to, worker) -> {
+            pool.parallelFor(rows / (q4 ? Q4_0Repacked.G : Q8_0Repacked.G), (from, to, worker) -> {
                 if (q4) Q4_0Repacked.repack(w, copy, cols, from, to);
                 else Q8_0Repacked.repack(w, copy, cols, from, to);
             });

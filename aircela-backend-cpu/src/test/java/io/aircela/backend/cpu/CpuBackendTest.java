@@ -61,15 +61,17 @@ class CpuBackendTest {
     void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) throws java.io.IOException {
         int rows = 64, cols = 256;
         int blockBytes = (int) type.byteSize(32);
-        System.setProperty("aircela.cpu.repack", "true"); // opt-in
+        repackedOnSecondUse(type, rows, cols, blockBytes, true); // on by default
+        System.setProperty("aircela.cpu.repack", "false");
         try {
-            repackedOnSecondUse(type, rows, cols, blockBytes);
+            repackedOnSecondUse(type, rows, cols, blockBytes, false);
         } finally {
             System.clearProperty("aircela.cpu.repack");
         }
     }
 
-    private void repackedOnSecondUse(QuantType type, int rows, int cols, int blockBytes) throws java.io.IOException {
+    private void repackedOnSecondUse(QuantType type, int rows, int cols, int blockBytes, boolean on)
+            throws java.io.IOException {
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
             java.util.Random random = new java.util.Random(3);
             MemorySegment bytes = arena.allocate(type.byteSize((long) rows * cols));
@@ -107,7 +109,9 @@ class CpuBackendTest {
                 }
                 assertEquals(null, ((CpuBuffer) native_).repacked(), "weights in memory the caller owns are not copied");
                 boolean repacked = ((CpuBuffer) w).repacked() != null;
-                assertEquals(io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols), repacked);
+                assertEquals(on && (type == QuantType.Q4_0 ? io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols)
+                        : io.aircela.backend.cpu.internal.Q8_0Repacked.supports(rows, cols)), repacked,
+                        "repacked when on (-Daircela.cpu.repack=false turns it off) and the vector width allows");
                 for (int i = 0; i < results[0].length; i++) {
                     assertEquals(results[0][i], results[1][i], 0f, "n=" + n + " output " + i + ": the same bits repacked or not");
                     assertEquals(results[1][i], results[2][i], 0f, "the repacked copy is stable");

@@ -56,7 +56,12 @@ public final class MatMulTask implements WorkerPool.Body {
     public int units() {
         if (gemm) return (rows + PanelGemm.RW - 1) / PanelGemm.RW;
         if (q8gemm) return (rows + Q8_0Gemm.L - 1) / Q8_0Gemm.L;
-        return repacked != null ? rows / Q4_0Repacked.G : rows;
+        return repacked != null ? rows / repackGroup() : rows;
+    }
+
+    /** Rows per group of the repacked weight ({@link Q8_0Repacked#G} or {@link Q4_0Repacked#G}). */
+    private int repackGroup() {
+        return kernel instanceof Q8_0Kernel ? Q8_0Repacked.G : Q4_0Repacked.G;
     }
 
     /** The weight's {@link Q4_0Repacked} or {@link Q8_0Repacked} form, or null; call after {@link #set}. */
@@ -83,9 +88,10 @@ public final class MatMulTask implements WorkerPool.Body {
         int n = act.n;
         if (repacked != null && !gemm && !q8gemm) { // units are row groups
             boolean q8 = kernel instanceof Q8_0Kernel;
+            int group = repackGroup();
             for (int g = from; g < to; g++)
                 for (int t = 0; t < n; t++) {
-                    long o = (long) t * rows + (long) g * Q4_0Repacked.G;
+                    long o = (long) t * rows + (long) g * group;
                     if (q8) Q8_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
                     else Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
                 }

@@ -3,8 +3,8 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -14,28 +14,34 @@ import java.nio.ByteOrder;
 
 /**
  * Q4_0 weights repacked for row-parallel kernels (as llama.cpp repacks Q4_0 into {@code q4_0_8x8} on x86): rows
- * in groups of {@link #G} (the float lane count), and for each group and 32-column block
+ * in groups of {@link #G} (the 16-bit lane count of a vector: 32 with 512-bit vectors), and for each group and
+ * 32-column block
  * <pre>{@code
  *   float d[G];          // the G rows' block scales, widened from fp16
  *   uint8 qs[16][G];     // qs[j][r] = byte j of row r's block: low nibble column j, high nibble column j + 16
  * }</pre>
- * ({@link #GROUP_BLOCK_BYTES} = 20 G bytes per G x 32 weights, 11% more than Q4_0's 18 per 32). One 16-byte load
+ * ({@link #GROUP_BLOCK_BYTES} = 20 G bytes per G x 32 weights, 11% more than Q4_0's 18 per 32). One G-byte load
  * then gives one column pair for all G rows, so a vector lane is a weight row: the activation is broadcast, the
- * per-block fp16 scales are one vector load, and no horizontal sum is left at the end. Decode runs
- * about 1.6x the row-by-row kernel ({@link Q4_0Kernel#dotVector}); the prefill GEMM reads its panels from here
- * with vector code instead of dequantizing and transposing row by row.
+ * per-block scales are vector loads, and no horizontal sum is left at the end.
  *
- * <p>Arithmetic per row as ggml's reference {@code vec_dot_q4_0_q8_0}: the block's integer dot
- * {@code sum_j (n_j - 8) q_j} (exact in float: |sum| < 2^24; computed as {@code sum n q - 8 sum q}), then
- * {@code total = fma(sumi, d_w * d_x, total)} block after block. {@link #dotScalar} is its scalar twin (bit-identical).
+ * <p>Decode ({@link #gemv}) multiplies in 16-bit lanes: the nibbles (0..15) times the broadcast Q8 activation
+ * (-128..127), summed over the block's 16 low and, apart, its 16 high nibbles, stays within a short
+ * (|16 * 15 * 128| = 30720), so a block costs one widening load, two masks, two multiplies and two adds per column
+ * pair, with no int-to-float conversion per weight; the sums are widened to ints once per block. Arithmetic per row as
+ * ggml's reference {@code vec_dot_q4_0_q8_0}: the block's exact integer {@code sumi = sum n q - 8 sum q}, then
+ * {@code total = fma(sumi, d_w * d_x, total)} block after block. {@link #dotScalar} is its scalar twin (bit-identical),
+ * and {@link Q4_0Kernel} computes the same on the original layout.
  */
 public final class Q4_0Repacked {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
-    /** Rows per group: one float vector. */
-    public static final int G = S.length();
-    private static final VectorSpecies<Byte> BYTES = G >= 8
-            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * G)) : ByteVector.SPECIES_64;
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, S.vectorShape());
+    private static final VectorSpecies<Short> SHORTS = VectorWidth.shorts(S.vectorBitSize());
+    private static final VectorSpecies<Integer> INTS = VectorWidth.ints(S.vectorBitSize());
+    /** Float (and int) lanes per vector: a group is two of them. */
+    private static final int F = S.length();
+    /** Rows per group: the 16-bit lanes of one vector. */
+    public static final int G = SHORTS.length();
+    /** G bytes: one column (pair) of a group. */
+    private static final VectorSpecies<Byte> BYTES = VectorWidth.bytes(Math.max(64, S.vectorBitSize() / 2));
     /** Bytes of one group's 32-column block. */
     public static final int GROUP_BLOCK_BYTES = 20 * G;
     private static final ValueLayout.OfFloat F32 = WeightKernel.F32;
@@ -43,9 +49,13 @@ public final class Q4_0Repacked {
     private Q4_0Repacked() {
     }
 
-    /** Whether a {@code rows x cols} Q4_0 matrix can be repacked here (vector kernels on, 8+ lanes, whole groups). */
+    /**
+     * Whether a {@code rows x cols} Q4_0 matrix can be repacked here: vector kernels on, 128 bits or more (groups of
+     * 8+ rows that divide the GEMM's {@link PanelGemm#RW}-row panels), whole groups and blocks.
+     */
     public static boolean supports(long rows, int cols) {
-        return VectorWidth.ENABLED && G >= 8 && rows % G == 0 && cols % 32 == 0 && rows > 0;
+        return VectorWidth.ENABLED && S.vectorBitSize() >= 128 && PanelGemm.RW % G == 0 && rows % G == 0
+                && cols % 32 == 0 && rows > 0;
     }
 
     /** Bytes of the repacked {@code rows x cols} matrix. */
@@ -84,34 +94,43 @@ public final class Q4_0Repacked {
                             float[] tmp) {
         int nb = cols / 32;
         long base = (long) g * nb * GROUP_BLOCK_BYTES;
-        float[] xq = a.q, xd = a.d, xs = a.sums;
+        byte[] xq = a.qb;
+        float[] xd = a.d, xs = a.sums;
         int xo = xRow * cols, bo = xo / 32;
-        FloatVector total = FloatVector.zero(S);
+        FloatVector total0 = FloatVector.zero(S), total1 = total0; // rows [0, F) and [F, G) of the group
         for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
-            // four independent FMA chains (low/high nibbles x even/odd byte), summed once per block: exact integers
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            // low and high nibbles apart (each sum fits a short), two chains each for the adds' latency
+            ShortVector lo0 = ShortVector.zero(SHORTS), lo1 = lo0, hi0 = lo0, hi1 = lo0;
             int xb = xo + b * 32;
             long q = base + 4L * G;
             for (int j = 0; j < 16; j += 2) {
-                IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, q + (long) j * G, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                a0 = ((FloatVector) p.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(S, xq[xb + j]), a0);
-                a1 = ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.broadcast(S, xq[xb + j + 16]), a1);
-                IntVector p2 = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, q + (long) (j + 1) * G, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                a2 = ((FloatVector) p2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(S, xq[xb + j + 1]), a2);
-                a3 = ((FloatVector) p2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0))
-                        .fma(FloatVector.broadcast(S, xq[xb + j + 17]), a3);
+                ShortVector p = (ShortVector) ByteVector.fromMemorySegment(BYTES, rp, q + (long) j * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                lo0 = lo0.add(p.and((short) 0x0F).mul(xq[xb + j]));
+                hi0 = hi0.add(p.lanewise(VectorOperators.LSHR, 4).mul(xq[xb + j + 16]));
+                ShortVector p2 = (ShortVector) ByteVector.fromMemorySegment(BYTES, rp, q + (long) (j + 1) * G, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                lo1 = lo1.add(p2.and((short) 0x0F).mul(xq[xb + j + 1]));
+                hi1 = hi1.add(p2.lanewise(VectorOperators.LSHR, 4).mul(xq[xb + j + 17]));
             }
-            FloatVector sumi = a0.add(a1).add(a2.add(a3)).sub(8f * xs[bo + b]);
-            FloatVector d = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(xd[bo + b]);
-            total = sumi.fma(d, total);
+            // widen once per block: lane r of part 0 is row r, of part 1 row F + r; sumi = sum n q - 8 sum q, exact
+            ShortVector lo = lo0.add(lo1), hi = hi0.add(hi1); // each still within a short: 16 products
+            int offset = 8 * (int) xs[bo + b];
+            IntVector s0 = ((IntVector) lo.convert(VectorOperators.S2I, 0)).add((IntVector) hi.convert(VectorOperators.S2I, 0))
+                    .sub(offset);
+            IntVector s1 = ((IntVector) lo.convert(VectorOperators.S2I, 1)).add((IntVector) hi.convert(VectorOperators.S2I, 1))
+                    .sub(offset);
+            float dx = xd[bo + b];
+            FloatVector d0 = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(dx);
+            FloatVector d1 = FloatVector.fromMemorySegment(S, rp, base + 4L * F, ByteOrder.LITTLE_ENDIAN).mul(dx);
+            total0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d0, total0);
+            total1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(d1, total1);
         }
         // Through an array: FloatVector.intoMemorySegment's JDK-internal call site sees every segment class the
         // application stores vectors into, and once that profile is megamorphic C2 leaves the store un-intrinsified
         // (a boxed vector and a per-lane loop, measured as 70% of decode time).
-        total.intoArray(tmp, 0);
+        total0.intoArray(tmp, 0);
+        total1.intoArray(tmp, F);
         MemorySegment.copy(tmp, 0, out, F32, outIndex * 4, G);
     }
 
@@ -134,23 +153,27 @@ public final class Q4_0Repacked {
     }
 
     /**
-     * Fills a {@link PanelGemm} panel ({@code panel[po + k * 2G + i]}, {@code k < kc}) with the dequantized weights of
-     * groups {@code g} and {@code g + 1}, columns {@code [k0, k0 + kc)}: {@code d * (n - 8)}, the values
-     * {@link Q4_0Kernel#dequantizeRow} gives, so the GEMM's result does not depend on the layout.
+     * Fills a {@link PanelGemm} panel ({@code panel[po + k * RW + i]}, {@code k < kc}, {@code i <} {@link PanelGemm#RW})
+     * with the dequantized weights of the groups from {@code g} on that make up RW rows, columns {@code [k0, k0 + kc)}:
+     * {@code d * (n - 8)}, the values {@link Q4_0Kernel#dequantizeRow} gives, so the GEMM's result does not depend on
+     * the layout.
      */
     static void panel(MemorySegment rp, int g, int cols, int k0, int kc, float[] panel, int po) {
-        int nb = cols / 32, rw = 2 * G;
-        for (int h = 0; h < 2; h++) {
+        int nb = cols / 32, rw = PanelGemm.RW;
+        for (int h = 0; h < rw / G; h++) {
             long base = ((long) (g + h) * nb + k0 / 32) * GROUP_BLOCK_BYTES;
             for (int b = 0; b < kc / 32; b++, base += GROUP_BLOCK_BYTES) {
-                FloatVector d = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN);
-                for (int j = 0; j < 16; j++) {
-                    IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 0);
-                    ((FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                            .intoArray(panel, po + (b * 32 + j) * rw + h * G);
-                    ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
-                            .intoArray(panel, po + (b * 32 + j + 16) * rw + h * G);
+                for (int part = 0; part < 2; part++) { // rows [part F, part F + F) of the group
+                    FloatVector d = FloatVector.fromMemorySegment(S, rp, base + 4L * F * part, ByteOrder.LITTLE_ENDIAN);
+                    int lane = h * G + part * F;
+                    for (int j = 0; j < 16; j++) {
+                        IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G,
+                                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
+                        ((FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                                .intoArray(panel, po + (b * 32 + j) * rw + lane);
+                        ((FloatVector) p.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                                .intoArray(panel, po + (b * 32 + j + 16) * rw + lane);
+                    }
                 }
             }
         }

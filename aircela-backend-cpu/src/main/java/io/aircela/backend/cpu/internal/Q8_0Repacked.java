@@ -3,7 +3,6 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -26,7 +25,7 @@ public final class Q8_0Repacked {
     /** Rows per group: one float vector. */
     public static final int G = S.length();
     private static final VectorSpecies<Byte> BYTES = G >= 8
-            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * G)) : ByteVector.SPECIES_64;
+            ? VectorWidth.bytes(8 * G) : ByteVector.SPECIES_64;
     /** Bytes of one group's 32-column block. */
     public static final int GROUP_BLOCK_BYTES = 36 * G;
 
@@ -35,7 +34,7 @@ public final class Q8_0Repacked {
 
     /** Whether a {@code rows x cols} Q8_0 matrix can be repacked here (vector kernels on, 8+ lanes, whole groups). */
     public static boolean supports(long rows, int cols) {
-        return Q4_0Repacked.supports(rows, cols); // the same row groups and 32-column blocks
+        return VectorWidth.ENABLED && G >= 8 && rows % G == 0 && cols % 32 == 0 && rows > 0;
     }
 
     /** Allocates room for the repacked {@code rows x cols} matrix in {@code arena}. */

@@ -1,6 +1,9 @@
 package io.aircela.backend.cpu.internal;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -76,6 +79,43 @@ public final class VectorWidth {
     private static VectorShuffle<Float> rotation(int k) {
         int n = FLOATS.length();
         return VectorShuffle.fromOp(FLOATS, j -> (j + k) % n);
+    }
+
+    /*
+     * Species of other lane types, always one of the JDK's SPECIES_* constants: a species looked up with
+     * VectorSpecies.of(type, shape) and kept in a static final field was, in some compilations, not folded to its
+     * vector class by C2, so every lanewise call on it stayed virtual and ran the boxed Java fallback (a repacked gemv
+     * measured 500x slower).
+     */
+
+    /** The byte species of {@code bits} (64 to 512) bits. */
+    static VectorSpecies<Byte> bytes(int bits) {
+        return switch (bits) {
+            case 64 -> ByteVector.SPECIES_64;
+            case 128 -> ByteVector.SPECIES_128;
+            case 256 -> ByteVector.SPECIES_256;
+            default -> ByteVector.SPECIES_512;
+        };
+    }
+
+    /** The short species of {@code bits} (64 to 512) bits. */
+    static VectorSpecies<Short> shorts(int bits) {
+        return switch (bits) {
+            case 64 -> ShortVector.SPECIES_64;
+            case 128 -> ShortVector.SPECIES_128;
+            case 256 -> ShortVector.SPECIES_256;
+            default -> ShortVector.SPECIES_512;
+        };
+    }
+
+    /** The int species of {@code bits} (64 to 512) bits. */
+    static VectorSpecies<Integer> ints(int bits) {
+        return switch (bits) {
+            case 64 -> IntVector.SPECIES_64;
+            case 128 -> IntVector.SPECIES_128;
+            case 256 -> IntVector.SPECIES_256;
+            default -> IntVector.SPECIES_512;
+        };
     }
 
     /** Bits per vector in use; 0 when the scalar twins run. */
