@@ -202,8 +202,9 @@ public final class CpuBackend implements ComputeBackend {
      */
     private void prepareActivations(MemorySegment x, WeightKernel kernel, int n, int cols) {
         Activations.Form form = kernel.form();
-        boolean tiles = MatMulTask.gemm(kernel, n);
+        boolean tiles = MatMulTask.gemm(kernel, n), passes = MatMulTask.q8gemm(kernel, n);
         if (tiles) act.reserveTiles();
+        if (passes) act.reservePasses();
         if (n == 1) {
             MemorySegment.copy(x, WeightKernel.F32, 0, act.x, 0, cols);
             act.prepare(form);
@@ -215,6 +216,7 @@ public final class CpuBackend implements ComputeBackend {
             if (from < real) {
                 MemorySegment.copy(x, WeightKernel.F32, (long) from * cols * 4, act.x, from * cols, (real - from) * cols);
                 act.prepareRows(form, from, real);
+                if (passes) act.preparePassRows(from, real);
             }
             if (tiles) act.prepareTileRows(form, from, to);
         });

@@ -96,6 +96,29 @@ public final class Activations {
         }
     }
 
+    /**
+     * {@link Q8_0Gemm}'s activations: the Q8_0 integers of each token in the order its passes read them,
+     * {@code qp[t cols + (g nb + b) 4 + c] = q[t cols + 32 b + 4 g + c]} (pass g of 8 reads columns 4g .. 4g+3 of every
+     * block b; {@code nb = cols / 32}), so a pass walks one contiguous run.
+     */
+    public float[] qp = new float[0];
+
+    /** Makes room for {@link #qp}; call before {@link #preparePassRows}. */
+    public void reservePasses() {
+        int size = Math.multiplyExact(n, cols);
+        if (qp.length < size) qp = new float[size];
+    }
+
+    /** Fills {@link #qp} for tokens {@code [t0, t1)} from the Q8_0 integers {@link #prepareRows} left. */
+    public void preparePassRows(int t0, int t1) {
+        int nb = cols / BLOCK;
+        for (int t = t0; t < t1; t++) {
+            int o = t * cols;
+            for (int g = 0; g < 8; g++)
+                for (int b = 0; b < nb; b++) System.arraycopy(q, o + BLOCK * b + 4 * g, qp, o + (g * nb + b) * 4, 4);
+        }
+    }
+
     /** Fills {@link #tiles} from the {@code form} values {@link #prepare} left. */
     public void prepareTiles(Form form) {
         reserveTiles();

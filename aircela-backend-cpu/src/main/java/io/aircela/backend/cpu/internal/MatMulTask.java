@@ -44,7 +44,7 @@ public final class MatMulTask implements WorkerPool.Body {
     }
 
     /** Whether a matmul of {@code n} activation rows runs as the exact Q8_0 GEMM ({@link Q8_0Gemm}). */
-    static boolean q8gemm(WeightKernel kernel, int n) {
+    public static boolean q8gemm(WeightKernel kernel, int n) {
         return prefillGemm(n) && kernel instanceof Q8_0Kernel;
     }
 

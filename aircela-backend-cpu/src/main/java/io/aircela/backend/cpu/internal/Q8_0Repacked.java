@@ -178,17 +178,19 @@ public final class Q8_0Repacked {
     }
 
     /**
-     * Fills a {@link Q8_0Gemm} panel for group {@code g}: {@code panel[k * G + r]} the integers, then the block scales
-     * {@code panel[G cols + b G + r]}, with vector conversions (the original layout needs a transpose per weight).
+     * Fills a {@link Q8_0Gemm} half-panel for group {@code g} from {@code po}: the integers in pass order,
+     * {@code panel[po + ((j / 4) nb + b) 4 + j % 4) G + r]} for column j of block b ({@link Q8_0Gemm#panelIndex}), then
+     * the block scales {@code panel[po + G cols + b G + r]}, with vector conversions (the original layout needs a
+     * transpose per weight).
      */
-    static void panel(MemorySegment rp, int g, int cols, float[] panel) {
+    static void panel(MemorySegment rp, int g, int cols, float[] panel, int po) {
         int nb = cols / 32;
         long base = (long) g * nb * GROUP_BLOCK_BYTES;
         for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
-            FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).intoArray(panel, G * cols + b * G);
+            FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).intoArray(panel, po + G * cols + b * G);
             for (int j = 0; j < 32; j++)
                 ((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G, ByteOrder.LITTLE_ENDIAN)
-                        .convertShape(VectorOperators.B2F, S, 0)).intoArray(panel, (b * 32 + j) * G);
+                        .convertShape(VectorOperators.B2F, S, 0)).intoArray(panel, po + Q8_0Gemm.panelIndex(nb, b, j) * G);
         }
     }
 }

@@ -34,6 +34,8 @@ class Q8_0GemmTest {
             a.reserve(n, cols);
             for (int i = 0; i < n * cols; i++) a.x[i] = i % 97 == 0 ? 1e4f : random.nextFloat(-2f, 2f);
             a.prepare(Activations.Form.Q8_0);
+            a.reservePasses(); // what CpuBackend prepares for the Q8_0 GEMM
+            a.preparePassRows(0, n);
             MemorySegment out = arena.allocate(4L * n * rows, 64);
             float[][] scratch = {new float[cols]};
             WeightKernel kernel = new Q8_0Kernel();
