@@ -35,6 +35,11 @@ public final class Activations {
     public float[] q = new float[0];
     /** The same Q8 integers as bytes (vector kernels reinterpret 4 of them as one int lane), {@code (n, cols)}. */
     public byte[] qb = new byte[0];
+    /**
+     * The Q8_K integers once more as shorts, {@code (n, cols)}: {@link Q4_KKernel#dotVector} multiplies in short
+     * lanes and would otherwise widen the same activation bytes again for every weight row.
+     */
+    public short[] qs = new short[0];
     /** Q8 block scales (fp16 values), {@code (n, cols / 32)}; for Q8_K float scales, {@code (n, cols / 256)}. */
     public float[] d = new float[0];
     /** Q8_1 block sums {@code fp16(d * sum q)}, {@code (n, cols / 32)}. */
@@ -59,6 +64,7 @@ public final class Activations {
             x = new float[size];
             q = new float[size];
             qb = new byte[size];
+            qs = new short[size];
         }
         int blocks = size / BLOCK + 1;
         if (d.length < blocks) {
@@ -208,6 +214,7 @@ public final class Activations {
             float v = Math.min(127f, (float) Math.rint(iscale * x[o + j]));
             q[o + j] = v;
             qb[o + j] = (byte) v;
+            qs[o + j] = (short) v;
         }
         for (int g = 0; g < BLOCK_K / 16; g++) {
             int sum = 0;

@@ -2,7 +2,11 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -30,6 +34,15 @@ import java.nio.ByteOrder;
 public final class Q4_KKernel implements WeightKernel {
     static final int BLOCK_BYTES = 144;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+    /** {@link #dotVector}'s short and int lanes: the float width, at least 128 bits (byte species start at 64). */
+    private static final VectorShape SHAPE = VectorShape.forBitSize(Math.max(128, VectorWidth.FLOATS.vectorBitSize()));
+    private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, SHAPE);
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SHAPE);
+    /** Bytes widened at a time: as many as short lanes (8, 16 or 32). */
+    private static final int CHUNK = SHORTS.length();
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * CHUNK));
+    /** Byte i / 2 onto byte i of 16: each of the eight mins twice, for the sixteen bsums. */
+    private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(ByteVector.SPECIES_128, i -> i / 2);
 
     @Override
     public Activations.Form form() {
@@ -48,7 +61,7 @@ public final class Q4_KKernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, a.bsums, xo, a.cols)
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qs, a.d, a.bsums, xo, a.cols)
                 : dotScalar(w, rowOffset, a.q, a.d, a.bsums, xo, a.cols);
     }
 
@@ -98,48 +111,74 @@ public final class Q4_KKernel implements WeightKernel {
     }
 
     /**
-     * Vector kernel: the integer sums eight int lanes at a time (four bytes per lane), then the twin's floats. The
-     * twelve scale bytes are read once per super-block as a long and an int ({@link #scaleOf}, {@link #minOf}): byte
-     * reads through the segment, five per sub-block, took half the time.
+     * Vector kernel, the twin's arithmetic in short lanes ({@link #SHORTS}: the float width). Per sub-block of 32
+     * weights the nibbles, zero-extended, multiply the activations, pre-widened to shorts ({@link Activations#qs}),
+     * exactly: {@code |15 * -128| < 2^15}; below 512 bits the chunks of a sub-block add up in short lanes (at most
+     * four: {@code 4 * 1920}). Adjacent lanes then pair up into int lanes, {@code (p + (p << 16)) >> 16} (exact
+     * while the pair sum fits 16 bits: ggml's {@code vpmaddwd} step), times the sub-block scale. The mins term is
+     * vector too: the sixteen bsums times each min twice. Scales and mins come out of the twelve bytes all eight
+     * at once, without branches ({@link #scales}, {@link #mins}). Integer sums are order-free, so the isum and
+     * imin are the twin's exactly and the float steps are the same: bit-identical at every width.
+     * <p>Measured on AVX-512 (4096 x 4096, one thread) against the former kernel, which shifted each byte out of
+     * 256-bit int lanes four times per lane and read mins with branches: 2.5x at 512 bits, 2.1x at 256, 1.6x at
+     * 128. Widening the activations once per matmul instead of per row was 9% of it at 512 bits.
      */
-    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, int[] bsums, int xo, int cols) {
+    public static float dotVector(MemorySegment w, long off, short[] xq, float[] xd, int[] bsums, int xo, int cols) {
         float acc = 0f, accMin = 0f;
         for (int b = 0; b < cols / 256; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 256;
-            long q8 = w.get(LONG, off + 4);
-            int q4 = w.get(WeightKernel.I32, off + 12);
-            IntVector sum = IntVector.zero(IntVector.SPECIES_256);
+            long head = w.get(LONG, off), tail = w.get(LONG, off + 8); // d, dmin, scales[0..3] | scales[4..11]
+            long sc = scales((int) (head >>> 32), (int) tail, (int) (tail >>> 32));
+            long mn = mins((int) (head >>> 32), (int) tail, (int) (tail >>> 32));
+            IntVector sum = IntVector.zero(INTS);
             for (int j = 0; j < 4; j++) {
-                IntVector p = ByteVector.fromMemorySegment(B32, w, off + 16 + 32 * j, ByteOrder.LITTLE_ENDIAN)
-                        .reinterpretAsInts();
-                IntVector lo = p.and(0x0F0F0F0F), hi = p.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F);
-                sum = sum.add(dot4(lo, xq, xb + 64 * j).mul(scaleOf(q8, q4, 2 * j)));
-                sum = sum.add(dot4(hi, xq, xb + 64 * j + 32).mul(scaleOf(q8, q4, 2 * j + 1)));
+                long qo = off + 16 + 32 * j;
+                int xj = xb + 64 * j;
+                ShortVector q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, qo, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                ShortVector lo = q.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xq, xj));
+                ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xq, xj + 32));
+                for (int k = CHUNK; k < 32; k += CHUNK) { // narrower than 512 bits: the rest of the sub-block
+                    q = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, qo + k, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                    lo = lo.add(q.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xq, xj + k)));
+                    hi = hi.add(q.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xq, xj + 32 + k)));
+                }
+                IntVector pl = lo.reinterpretAsInts(), ph = hi.reinterpretAsInts();
+                pl = pl.add(pl.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                ph = ph.add(ph.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                sum = sum.add(pl.mul((int) (sc >>> 16 * j) & 0xFF)).add(ph.mul((int) (sc >>> 16 * j + 8) & 0xFF));
             }
-            int imin = 0, bo = xb / 16;
-            for (int s = 0; s < 8; s++) imin += minOf(q8, q4, s) * (bsums[bo + 2 * s] + bsums[bo + 2 * s + 1]);
+            // imin: lane i of the sixteen bsums (sums of 16) times min i / 2
+            ByteVector m2 = LongVector.broadcast(LongVector.SPECIES_128, mn).reinterpretAsBytes().rearrange(PAIRS);
+            IntVector mins = IntVector.zero(INTS);
+            for (int p = 0; p < 16 / INTS.length(); p++)
+                mins = mins.add(IntVector.fromArray(INTS, bsums, xb / 16 + p * INTS.length())
+                        .mul((IntVector) m2.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, p)));
+            int imin = mins.reduceLanes(VectorOperators.ADD);
             float dy = xd[xb / 256];
-            acc = Math.fma((float) sum.reduceLanes(VectorOperators.ADD), WeightKernel.half(w, off) * dy, acc);
-            accMin = Math.fma((float) imin, WeightKernel.half(w, off + 2) * dy, accMin);
+            acc = Math.fma((float) sum.reduceLanes(VectorOperators.ADD), Float.float16ToFloat((short) head) * dy, acc);
+            accMin = Math.fma((float) imin, Float.float16ToFloat((short) (head >>> 16)) * dy, accMin);
         }
         return acc - accMin;
     }
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Byte {@code k} (0..11) of the scales read as {@code q8} (bytes 0..7) and {@code q4} (8..11). */
-    private static int scaleByte(long q8, int q4, int k) {
-        return k < 8 ? (int) (q8 >>> 8 * k) & 0xFF : q4 >>> 8 * (k - 8) & 0xFF;
+    /**
+     * The eight 6-bit scales of a super-block whose scale bytes 0..3, 4..7, 8..11 are {@code u0, u1, u2}
+     * (little-endian), byte s = {@link #scale} s: llama.cpp's {@code kmask} unpacking of all eight at once,
+     * without the branches of {@code get_scale_min_k4}.
+     */
+    static long scales(int u0, int u1, int u2) {
+        int high = u2 & 0x0F0F0F0F | (u0 >>> 6 & 0x03030303) << 4;
+        return (u0 & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) high << 32;
     }
 
-    /** {@link #scale} from the scales in registers. */
-    static int scaleOf(long q8, int q4, int j) {
-        return j < 4 ? scaleByte(q8, q4, j) & 63 : scaleByte(q8, q4, j + 4) & 0x0F | (scaleByte(q8, q4, j - 4) >>> 6) << 4;
-    }
-
-    /** {@link #min} from the scales in registers. */
-    static int minOf(long q8, int q4, int j) {
-        return j < 4 ? scaleByte(q8, q4, j + 4) & 63 : scaleByte(q8, q4, j + 4) >>> 4 | (scaleByte(q8, q4, j) >>> 6) << 4;
+    /** The eight 6-bit mins, byte s = {@link #min} s; arguments as {@link #scales}. */
+    static long mins(int u0, int u1, int u2) {
+        int high = u2 >>> 4 & 0x0F0F0F0F | (u1 >>> 6 & 0x03030303) << 4;
+        return (u1 & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) high << 32;
     }
 
     /**

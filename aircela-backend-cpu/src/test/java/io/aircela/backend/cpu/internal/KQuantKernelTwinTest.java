@@ -68,10 +68,45 @@ class KQuantKernelTwinTest {
             Activations a = activations();
             check("q4_K", w, dequantizeQ4K(w), a,
                     (m, x, xo) -> Q4_KKernel.dotScalar(m, 0, x.q, x.d, x.bsums, xo, COLS),
-                    (m, x, xo) -> Q4_KKernel.dotVector(m, 0, x.qb, x.d, x.bsums, xo, COLS));
+                    (m, x, xo) -> Q4_KKernel.dotVector(m, 0, x.qs, x.d, x.bsums, xo, COLS));
             float[] row = new float[COLS];
             new Q4_KKernel().dequantizeRow(w, 0, row, 0, COLS);
             assertArrayEquals(dequantizeQ4K(w), row, 1e-6f);
+        }
+    }
+
+    /**
+     * The Q4_K vector kernel's short lanes at their bounds: nibbles 15, scales and mins 63, activations -128 and
+     * 127 (quantization never makes -128, the kernel must still be exact), all alike and mixed; twins bit-identical.
+     */
+    @Test
+    void q4_KExtremesAreExact() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = randomBlocks(arena, 144, 0, 2);
+            MemorySegment full = randomBlocks(arena, 144, 0, 2);
+            for (int b = 0; b < COLS / 256; b++) full.asSlice(144L * b + 4, 140).fill((byte) 0xFF);
+            int[][] patterns = {{-128}, {127}, {-128, 127}, {127, -128, -128, 127, 0}};
+            for (int[] pattern : patterns) {
+                Activations a = new Activations();
+                a.reserve(1, COLS);
+                for (int i = 0; i < COLS; i++) {
+                    int q = pattern[i % pattern.length];
+                    a.q[i] = q;
+                    a.qb[i] = (byte) q;
+                    a.qs[i] = (short) q;
+                }
+                for (int g = 0; g < COLS / 16; g++) {
+                    int sum = 0;
+                    for (int j = 0; j < 16; j++) sum += a.qb[16 * g + j];
+                    a.bsums[g] = sum;
+                }
+                for (int b = 0; b < COLS / 256; b++) a.d[b] = 0.01f * (b + 1);
+                for (MemorySegment m : new MemorySegment[]{full, w}) {
+                    float s = Q4_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, 0, COLS);
+                    float v = Q4_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, 0, COLS);
+                    assertEquals(s, v, "q4_K at the bounds, pattern " + java.util.Arrays.toString(pattern));
+                }
+            }
         }
     }
 
@@ -110,6 +145,7 @@ class KQuantKernelTwinTest {
             int[] q = ggmlQ8K(a.x, 256 * b);
             for (int j = 0; j < 256; j++) assertEquals(q[j], (int) a.q[256 * b + j]);
             for (int j = 0; j < 256; j++) assertEquals(q[j], a.qb[256 * b + j]);
+            for (int j = 0; j < 256; j++) assertEquals(q[j], a.qs[256 * b + j]);
             for (int g = 0; g < 16; g++) {
                 int sum = 0;
                 for (int j = 0; j < 16; j++) sum += q[16 * g + j];
