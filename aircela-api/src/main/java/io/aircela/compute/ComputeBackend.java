@@ -30,6 +30,14 @@ public interface ComputeBackend extends AutoCloseable {
      */
     DeviceBuffer upload(MemorySegment bytes, QuantType type, long elements);
 
+    /**
+     * Says the caller runs under a memory budget that planned for the uploaded weights as they are: from now on
+     * the backend keeps no extra copy of an uploaded weight (such as a faster layout made on the side). A backend
+     * that makes none does nothing (the default).
+     */
+    default void keepWeightsAsUploaded() {
+    }
+
     /** Copies {@code src}'s bytes into {@code dst} starting at byte {@code dstByteOffset}. */
     void write(DeviceBuffer dst, long dstByteOffset, MemorySegment src);
 

@@ -96,6 +96,9 @@ public final class AirCela implements AutoCloseable {
                 throw e;
             }
             LOG.debug("{}", plan.describe());
+            // a budget the user gave, or a model larger than free memory: the plan counted the weights as they
+            // are, so the backend must not add copies of them (the CPU backend's repacked layouts)
+            if (options.memoryBudget() != EngineOptions.AUTO_BUDGET || plan.streaming()) backend.keepWeightsAsUploaded();
             if (plan.streaming()) {
                 this.weights = new StreamedWeights(source, tensors, plan, reader, backend);
             } else {

@@ -68,10 +68,16 @@ public final class CpuBackend implements ComputeBackend {
     private volatile boolean closed;
     /**
      * Whether resident Q4_0/Q8_0 weights are repacked (on unless {@code -Daircela.cpu.repack=false}, read when the
-     * backend is created). It was opt-in for a while because of worker crashes with it on; those were the OpenCL
+     * backend is created, or {@link #keepWeightsAsUploaded} was called). It was opt-in for a while because of worker crashes with it on; those were the OpenCL
      * probe's doing (PoCL's LLVM replaced the JVM's SIGSEGV handler; see the OpenCL backend's JvmSignals).
      */
-    private final boolean repack = !"false".equals(System.getProperty("aircela.cpu.repack"));
+    private volatile boolean repack = !"false".equals(System.getProperty("aircela.cpu.repack"));
+
+    /** No more repacked copies (the engine runs under a memory budget); copies already made stay. */
+    @Override
+    public void keepWeightsAsUploaded() {
+        repack = false;
+    }
 
     /** Starts {@code threads - 1} workers. Prefer {@link CpuBackendProvider#create}. */
     public CpuBackend(int threads) {

@@ -61,18 +61,20 @@ class CpuBackendTest {
     void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) throws java.io.IOException {
         int rows = 64, cols = 256;
         int blockBytes = (int) type.byteSize(32);
-        repackedOnSecondUse(type, rows, cols, blockBytes, true); // on by default
+        repackedOnSecondUse(type, rows, cols, blockBytes, true, false); // on by default
+        repackedOnSecondUse(type, rows, cols, blockBytes, false, true); // off under a memory budget
         System.setProperty("aircela.cpu.repack", "false");
         try {
-            repackedOnSecondUse(type, rows, cols, blockBytes, false);
+            repackedOnSecondUse(type, rows, cols, blockBytes, false, false);
         } finally {
             System.clearProperty("aircela.cpu.repack");
         }
     }
 
-    private void repackedOnSecondUse(QuantType type, int rows, int cols, int blockBytes, boolean on)
+    private void repackedOnSecondUse(QuantType type, int rows, int cols, int blockBytes, boolean on, boolean budget)
             throws java.io.IOException {
         try (CpuBackend b = new CpuBackend(2); Arena arena = Arena.ofShared()) {
+            if (budget) b.keepWeightsAsUploaded();
             java.util.Random random = new java.util.Random(3);
             MemorySegment bytes = arena.allocate(type.byteSize((long) rows * cols));
             for (long i = 0; i < bytes.byteSize(); i++) bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
