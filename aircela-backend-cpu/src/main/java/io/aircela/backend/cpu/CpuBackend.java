@@ -7,6 +7,7 @@ import io.aircela.backend.cpu.internal.CpuBuffer;
 import io.aircela.backend.cpu.internal.Kernels;
 import io.aircela.backend.cpu.internal.MatMulTask;
 import io.aircela.backend.cpu.internal.Q4_0Repacked;
+import io.aircela.backend.cpu.internal.Q4_KRepacked;
 import io.aircela.backend.cpu.internal.Q8_0Repacked;
 import io.aircela.backend.cpu.internal.RowOps;
 import io.aircela.backend.cpu.internal.WeightKernel;
@@ -67,8 +68,9 @@ public final class CpuBackend implements ComputeBackend {
     private float[] sin = new float[0];
     private volatile boolean closed;
     /**
-     * Whether resident Q4_0/Q8_0 weights are repacked (on unless {@code -Daircela.cpu.repack=false}, read when the
-     * backend is created, or {@link #keepWeightsAsUploaded} was called). It was opt-in for a while because of worker crashes with it on; those were the OpenCL
+     * Whether resident Q4_0/Q4_K/Q8_0 weights are repacked (on unless {@code -Daircela.cpu.repack=false}, read when the
+     * backend is created, or {@link #keepWeightsAsUploaded} was called). It was opt-in for a while because of worker
+     * crashes with it on; those were the OpenCL
      * probe's doing (PoCL's LLVM replaced the JVM's SIGSEGV handler; see the OpenCL backend's JvmSignals).
      */
     private volatile boolean repack = !"false".equals(System.getProperty("aircela.cpu.repack"));
@@ -229,31 +231,48 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     /**
-     * Q4_0 and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q8_0Repacked} copy (made in parallel, once; freed with the
-     * buffer). Only weights that alias a mapped file are repacked (a fully resident model); weights used once per
-     * upload (streamed layers) or held in the engine's own memory under a budget never are. Opt-in: see
-     * {@link #repack}.
+     * Q4_0, Q4_K and Q8_0 weights used by a second MatMul get a {@link Q4_0Repacked} / {@link Q4_KRepacked} /
+     * {@link Q8_0Repacked} copy (made in parallel, once; freed with the buffer). Only weights that alias a mapped file
+     * are repacked (a fully resident model); weights used once per upload (streamed layers) or held in the engine's own
+     * memory under a budget never are. Opt-out: see {@link #repack}.
      */
     private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
-        boolean q4 = b.type() == QuantType.Q4_0 && Q4_0Repacked.supports(rows, cols);
-        boolean q8 = b.type() == QuantType.Q8_0 && Q8_0Repacked.supports(rows, cols);
+        QuantType type = b.type();
+        boolean supported = switch (type) {
+            case Q4_0 -> Q4_0Repacked.supports(rows, cols);
+            case Q4_K -> Q4_KRepacked.supports(rows, cols);
+            case Q8_0 -> Q8_0Repacked.supports(rows, cols);
+            default -> false;
+        };
         // only weights mapped from a file: those are the fully resident models (their pages can be dropped after
         // the copy); under a memory budget the engine hands over its own buffers, and a copy would break the budget
-        if (!q4 && !q8 || !w.isMapped() || !repack) return null;
+        if (!supported || !w.isMapped() || !repack) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
         MemorySegment copy;
         try {
-            copy = q4 ? Q4_0Repacked.allocate(arena, rows, cols) : Q8_0Repacked.allocate(arena, rows, cols);
+            copy = switch (type) {
+                case Q4_0 -> Q4_0Repacked.allocate(arena, rows, cols);
+                case Q4_K -> Q4_KRepacked.allocate(arena, rows, cols);
+                default -> Q8_0Repacked.allocate(arena, rows, cols);
+            };
         } catch (OutOfMemoryError e) {
             arena.close();
             return null; // no room for the copy: the row kernels still work on the original layout
         }
+        int group = switch (type) {
+            case Q4_0 -> Q4_0Repacked.G;
+            case Q4_K -> Q4_KRepacked.G;
+            default -> Q8_0Repacked.G;
+        };
         try {
-            pool.parallelFor(rows / (q4 ? Q4_0Repacked.G : Q8_0Repacked.G), (from, to, worker) -> {
-                if (q4) Q4_0Repacked.repack(w, copy, cols, from, to);
-                else Q8_0Repacked.repack(w, copy, cols, from, to);
+            pool.parallelFor(rows / group, (from, to, worker) -> {
+                switch (type) {
+                    case Q4_0 -> Q4_0Repacked.repack(w, copy, cols, from, to);
+                    case Q4_K -> Q4_KRepacked.repack(w, copy, cols, from, to);
+                    default -> Q8_0Repacked.repack(w, copy, cols, from, to);
+                }
             });
         } catch (RuntimeException | Error e) {
             arena.close();

@@ -53,14 +53,14 @@ class CpuBackendTest {
     }
 
     /**
-     * An uploaded Q4_0 or Q8_0 weight is repacked on its second MatMul (decode and prefill then read the copy): the
+     * An uploaded Q4_0, Q4_K or Q8_0 weight is repacked on its second MatMul (decode and prefill then read the copy): the
      * results are those of the row kernels bit for bit, the copy is made once, and close frees it.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = QuantType.class, names = {"Q4_0", "Q8_0"})
+    @org.junit.jupiter.params.provider.EnumSource(value = QuantType.class, names = {"Q4_0", "Q4_K", "Q8_0"})
     void weightsAreRepackedOnSecondUseWithTheSameResults(QuantType type) throws java.io.IOException {
         int rows = 64, cols = 256;
-        int blockBytes = (int) type.byteSize(32);
+        int blockBytes = (int) type.byteSize(type == QuantType.Q4_K ? 256 : 32);
         repackedOnSecondUse(type, rows, cols, blockBytes, true, false); // on by default
         repackedOnSecondUse(type, rows, cols, blockBytes, false, true); // off under a memory budget
         System.setProperty("aircela.cpu.repack", "false");
@@ -78,8 +78,11 @@ class CpuBackendTest {
             java.util.Random random = new java.util.Random(3);
             MemorySegment bytes = arena.allocate(type.byteSize((long) rows * cols));
             for (long i = 0; i < bytes.byteSize(); i++) bytes.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
-            for (long o = 0; o < bytes.byteSize(); o += blockBytes)
+            for (long o = 0; o < bytes.byteSize(); o += blockBytes) {
                 bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(random.nextFloat(0.001f, 0.02f)));
+                if (type == QuantType.Q4_K) // dmin
+                    bytes.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(random.nextFloat(0.001f, 0.02f)));
+            }
             // repacking applies to weights mapped from a file (a fully resident model), as the engine uploads them
             java.nio.file.Path file = java.nio.file.Files.createTempFile("aircela-repack", ".bin");
             file.toFile().deleteOnExit();
@@ -111,8 +114,12 @@ class CpuBackendTest {
                 }
                 assertEquals(null, ((CpuBuffer) native_).repacked(), "weights in memory the caller owns are not copied");
                 boolean repacked = ((CpuBuffer) w).repacked() != null;
-                assertEquals(on && (type == QuantType.Q4_0 ? io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols)
-                        : io.aircela.backend.cpu.internal.Q8_0Repacked.supports(rows, cols)), repacked,
+                boolean supported = switch (type) {
+                    case Q4_0 -> io.aircela.backend.cpu.internal.Q4_0Repacked.supports(rows, cols);
+                    case Q4_K -> io.aircela.backend.cpu.internal.Q4_KRepacked.supports(rows, cols);
+                    default -> io.aircela.backend.cpu.internal.Q8_0Repacked.supports(rows, cols);
+                };
+                assertEquals(on && supported, repacked,
                         "repacked when on (-Daircela.cpu.repack=false turns it off) and the vector width allows");
                 for (int i = 0; i < results[0].length; i++) {
                     assertEquals(results[0][i], results[1][i], 0f, "n=" + n + " output " + i + ": the same bits repacked or not");

@@ -23,6 +23,7 @@ public final class MatMulTask implements WorkerPool.Body {
     private final float[][] q8panels;
     private final float[][] q8scratches;
     private final float[][] panels;
+    private final byte[][] blocks;
 
     /** {@code scratch[worker]} holds at least one dequantized row. */
     public MatMulTask(float[][] scratch) {
@@ -31,6 +32,7 @@ public final class MatMulTask implements WorkerPool.Body {
         this.panels = new float[scratch.length][];
         this.q8panels = new float[scratch.length][];
         this.q8scratches = new float[scratch.length][];
+        this.blocks = new byte[scratch.length][Q4_KRepacked.GROUP_BLOCK_BYTES];
     }
 
     /** Activation rows from which prefill uses the {@link PanelGemm} (below: a dot per weight row and token). */
@@ -59,12 +61,12 @@ public final class MatMulTask implements WorkerPool.Body {
         return repacked != null ? rows / repackGroup() : rows;
     }
 
-    /** Rows per group of the repacked weight ({@link Q8_0Repacked#G} or {@link Q4_0Repacked#G}). */
+    /** Rows per group of the repacked weight ({@link Q8_0Repacked#G}, {@link Q4_0Repacked#G}, {@link Q4_KRepacked#G}). */
     private int repackGroup() {
-        return kernel instanceof Q8_0Kernel ? Q8_0Repacked.G : Q4_0Repacked.G;
+        return kernel instanceof Q8_0Kernel ? Q8_0Repacked.G : kernel instanceof Q4_KKernel ? Q4_KRepacked.G : Q4_0Repacked.G;
     }
 
-    /** The weight's {@link Q4_0Repacked} or {@link Q8_0Repacked} form, or null; call after {@link #set}. */
+    /** The weight's {@link Q4_0Repacked}, {@link Q4_KRepacked} or {@link Q8_0Repacked} form, or null; call after {@link #set}. */
     public void setRepacked(MemorySegment repacked) {
         this.repacked = repacked;
     }
@@ -87,12 +89,13 @@ public final class MatMulTask implements WorkerPool.Body {
         float[] tmp = scratch[worker];
         int n = act.n;
         if (repacked != null && !gemm && !q8gemm) { // units are row groups
-            boolean q8 = kernel instanceof Q8_0Kernel;
+            boolean q8 = kernel instanceof Q8_0Kernel, q4k = kernel instanceof Q4_KKernel;
             int group = repackGroup();
             for (int g = from; g < to; g++)
                 for (int t = 0; t < n; t++) {
                     long o = (long) t * rows + (long) g * group;
                     if (q8) Q8_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                    else if (q4k) Q4_KRepacked.gemv(repacked, g, act.cols, act, t, out, o, tmp, blocks[worker]);
                     else Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
                 }
             return;

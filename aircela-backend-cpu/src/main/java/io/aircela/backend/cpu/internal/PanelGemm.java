@@ -48,7 +48,8 @@ final class PanelGemm {
     }
 
     /**
-     * {@link #group}, the panel read from {@code repacked} ({@link Q4_0Repacked}) when it is not null. The panel holds
+     * {@link #group}, the panel read from {@code repacked} ({@link Q4_0Repacked} or {@link Q4_KRepacked}, after the
+     * kernel) when it is not null. The panel holds
      * all {@code cols} columns (in L2; it is read once per token group), so each output is one FMA chain over the
      * whole row and is written once.
      */
@@ -58,7 +59,9 @@ final class PanelGemm {
         int rowBuf = RW * cols, acc = rowBuf + KC;
         for (int k0 = 0; k0 < cols; k0 += KC) {
             int kc = Math.min(KC, cols - k0);
-            if (repacked != null) {
+            if (repacked != null && kernel instanceof Q4_KKernel) {
+                Q4_KRepacked.panel(repacked, r0 / Q4_KRepacked.G, cols, k0, kc, scratch, k0 * RW);
+            } else if (repacked != null) {
                 Q4_0Repacked.panel(repacked, r0 / Q4_0Repacked.G, cols, k0, kc, scratch, k0 * RW);
             } else {
                 long byteOff = rowBytes * k0 / cols; // k0 is a multiple of every block size

@@ -29,7 +29,8 @@ import java.nio.ByteOrder;
  * {@code acc = fma(isum, d * dy, acc)}, {@code accMin = fma(imin, dmin * dy, accMin)}, result
  * {@code acc - accMin}. That is what both twins compute (bit-identical: only the integers are vectorized).
  * (The unrepacked {@code ggml_vec_dot_q4_K_q8_K}, used for row counts not a multiple of 8, spreads isum over
- * eight float lanes; on real models that case does not arise.)
+ * eight float lanes; on real models that case does not arise.) Weights of a fully resident model run repacked
+ * ({@link Q4_KRepacked}, rows in vector lanes), with the same bits; this row kernel serves streamed weights.
  */
 public final class Q4_KKernel implements WeightKernel {
     static final int BLOCK_BYTES = 144;
