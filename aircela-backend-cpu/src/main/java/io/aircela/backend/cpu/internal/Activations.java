@@ -36,8 +36,10 @@ public final class Activations {
     /** The same Q8 integers as bytes (vector kernels reinterpret 4 of them as one int lane), {@code (n, cols)}. */
     public byte[] qb = new byte[0];
     /**
-     * The Q8_K integers once more as shorts, {@code (n, cols)}: {@link Q4_KKernel#dotVector} multiplies in short
-     * lanes and would otherwise widen the same activation bytes again for every weight row.
+     * The Q8 integers once more as shorts, {@code (n, cols)}: {@link Q4_KKernel#dotVector} (Q8_K) and
+     * {@link Q4_0Kernel#dotVector} (Q8_0) multiply in short lanes and would otherwise widen the same activation bytes
+     * again for every weight row. Q8_K keeps the natural order; Q8_0/Q8_1 blocks are interleaved by pairs
+     * ({@link #pairOrder}).
      */
     public short[] qs = new short[0];
     /** Q8 block scales (fp16 values), {@code (n, cols / 32)}; for Q8_K float scales, {@code (n, cols / 256)}. */
@@ -182,16 +184,29 @@ public final class Activations {
         for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
         float dd = amax / 127f;
         float id = amax != 0f ? 127f / amax : 0f;
-        int sum = 0;
+        int sum = 0, qlo = pairOrder(b, 0), qhi = pairOrder(b, 16);
         for (int j = 0; j < BLOCK; j++) {
             float v = (float) Math.rint(x[o + j] * id);
             q[o + j] = v;
             qb[o + j] = (byte) v;
+            qs[j < 16 ? qlo + j : qhi + j - 16] = (short) v;
             sum += (int) v;
         }
         d[b] = half(dd);
         s[b] = withSum ? half(dd * sum) : 0f;
         sums[b] = sum;
+    }
+
+    /**
+     * Where {@link #qs} keeps element j of Q8_0/Q8_1 block b: blocks in pairs within their row, the pair's 64 shorts
+     * ordered as {@code [first block 0..15, second 0..15, first 16..31, second 16..31]} ({@link Q4_0Kernel#dotVector}
+     * reads two blocks' low nibbles, then their high nibbles, each from one vector); the last block of an odd count in
+     * its natural place.
+     */
+    private int pairOrder(int b, int j) {
+        int nb = cols / BLOCK, i = b % nb;
+        if ((i ^ 1) >= nb) return b * BLOCK + j;
+        return (b - (i & 1)) * BLOCK + (j < 16 ? 0 : 32) + (i & 1) * 16 + j % 16;
     }
 
     /**

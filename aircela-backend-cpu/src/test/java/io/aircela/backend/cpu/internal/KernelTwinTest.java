@@ -68,6 +68,49 @@ class KernelTwinTest {
         }
     }
 
+    /**
+     * The sixteen-blocks-at-a-time path of {@link Q4_0Kernel#dotVector} (plus its per-block tail: 37 blocks) against
+     * the scalar twin, bit for bit: random rows, and rows of all-15 or all-0 nibbles times activations that saturate
+     * at +-127 (the largest short partial sums), with normal and subnormal fp16 scales.
+     */
+    @Test
+    void q4_0SixteenBlockPathIsBitIdenticalToScalar() {
+        int cols = 32 * 37, nb = cols / 32, rows = 12, n = 3;
+        long rowBytes = (long) nb * Q4_0Kernel.BLOCK_BYTES;
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] bytes = new byte[(int) (rows * rowBytes)];
+            random.nextBytes(bytes);
+            MemorySegment w = arena.allocate(bytes.length);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+            for (int r = 0; r < rows; r++)
+                for (int b = 0; b < nb; b++) {
+                    long o = r * rowBytes + (long) b * Q4_0Kernel.BLOCK_BYTES;
+                    if (r == 1 || r == 2) // all nibbles 15, all 0
+                        for (int j = 0; j < 16; j++) w.set(ValueLayout.JAVA_BYTE, o + 2 + j, (byte) (r == 1 ? 0xFF : 0));
+                    // row 3: subnormal fp16 scales
+                    float d = r == 3 ? random.nextFloat(1e-7f, 6e-5f) : random.nextFloat(-0.05f, 0.05f);
+                    w.set(HALF, o, Float.floatToFloat16(d));
+                }
+            Activations a = new Activations();
+            a.reserve(n, cols);
+            for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
+            for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
+            for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
+            a.prepare(Activations.Form.Q8_0);
+            float[] tmp = new float[Q4_0Kernel.TMP_FLOATS];
+            for (int r = 0; r < rows; r++)
+                for (int x = 0; x < n; x++) {
+                    float s = Q4_0Kernel.dotScalar(w, r * rowBytes, a.q, a.d, x * cols, cols);
+                    float v = Q4_0Kernel.dotVector(w, r * rowBytes, a.q, a.qs, a.d, a.sums, x * cols, cols, tmp);
+                    assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v), "row " + r + ", x row " + x);
+                }
+            float[] small = new float[Q4_0Kernel.TMP_FLOATS - 1]; // too small a scratch: the per-block kernel
+            assertEquals(Float.floatToRawIntBits(Q4_0Kernel.dotScalar(w, rowBytes, a.q, a.d, cols, cols)),
+                    Float.floatToRawIntBits(
+                            Q4_0Kernel.dotVector(w, rowBytes, a.q, a.qs, a.d, a.sums, cols, cols, small)));
+        }
+    }
+
     @Test
     void q4_0VectorMatchesScalarAndGgmlReference() {
         try (Arena arena = Arena.ofConfined()) {
@@ -75,7 +118,7 @@ class KernelTwinTest {
             Activations a = activations(Activations.Form.Q8_0);
             int xo = COLS;
             float s = Q4_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS);
-            float v = Q4_0Kernel.dotVector(w, 0, a.q, a.d, a.sums, xo, COLS);
+            float v = Q4_0Kernel.dotVector(w, 0, a.q, a.qs, a.d, a.sums, xo, COLS, new float[Q4_0Kernel.TMP_FLOATS]);
             double ref = 0, terms = 0;
             for (int b = 0; b < COLS / 32; b++) {
                 long sumi = 0;

@@ -57,7 +57,7 @@ class Q4_0RepackedTest {
                     int g = r / Q4_0Repacked.G, i = r % Q4_0Repacked.G;
                     assertEquals(Float.floatToRawIntBits(Q4_0Repacked.dotScalar(rp, g, i, COLS, a, x)),
                             Float.floatToRawIntBits(vector), "row " + r + ", x row " + x + ": vector vs scalar twin");
-                    float rowByRow = Q4_0Kernel.dotVector(w, r * rowBytes, a.q, a.d, a.sums, x * COLS, COLS);
+                    float rowByRow = Q4_0Kernel.dotVector(w, r * rowBytes, a.q, a.qs, a.d, a.sums, x * COLS, COLS, new float[Q4_0Kernel.TMP_FLOATS]);
                     assertEquals(Float.floatToRawIntBits(rowByRow), Float.floatToRawIntBits(vector),
                             "row " + r + ": repacked vs row-by-row kernel (streamed weights are not repacked)");
                 }

@@ -36,9 +36,9 @@ class ReductionDeterminismTest {
             a.reserve(4, COLS);
             for (int i = 0; i < 4 * COLS; i++) a.x[i] = random.nextFloat(-3f, 3f);
             a.prepare(Activations.Form.Q8_0);
-            float first = Q4_0Kernel.dotVector(w, rowBytes, a.q, a.d, a.sums, 0, COLS);
+            float first = Q4_0Kernel.dotVector(w, rowBytes, a.q, a.qs, a.d, a.sums, 0, COLS, new float[Q4_0Kernel.TMP_FLOATS]);
             for (int i = 0; i < CALLS; i++) {
-                float v = Q4_0Kernel.dotVector(w, rowBytes, a.q, a.d, a.sums, 0, COLS);
+                float v = Q4_0Kernel.dotVector(w, rowBytes, a.q, a.qs, a.d, a.sums, 0, COLS, new float[Q4_0Kernel.TMP_FLOATS]);
                 assertEquals(Float.floatToRawIntBits(first), Float.floatToRawIntBits(v), "call " + i);
             }
         }
