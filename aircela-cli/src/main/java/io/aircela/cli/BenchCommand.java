@@ -2,6 +2,7 @@ package io.aircela.cli;
 
 import io.aircela.engine.AirCela;
 import io.aircela.engine.EngineOptions;
+import io.aircela.engine.generate.LogitsConsumer;
 import io.aircela.engine.generate.Session;
 import io.aircela.provider.Providers;
 import io.aircela.quant.QuantType;
@@ -135,8 +136,9 @@ final class BenchCommand implements Callable<Integer> {
         int[] one = {bos >= 0 ? bos : random.nextInt(vocab)};
         session.reset();
         long t0 = System.nanoTime();
+        LogitsConsumer ignore = (index, logits) -> { }; // as llama-bench: no copy of the logits per token
         for (int i = 0; i < gen; i++) {
-            session.append(one);
+            session.score(one, ignore); // append(one) would clone 128 KiB of logits a step: GC pauses mid-test
             one[0] = random.nextInt(vocab);
         }
         return (System.nanoTime() - t0) / 1e9;

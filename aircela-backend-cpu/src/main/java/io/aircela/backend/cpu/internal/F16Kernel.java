@@ -4,7 +4,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -26,11 +25,11 @@ import java.nio.ByteOrder;
 public final class F16Kernel implements WeightKernel {
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     private static final int L = S.length();
-    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
+    private static final VectorSpecies<Integer> I = VectorWidth.ints(S.vectorBitSize());
     /** Whether halves widen lane for lane into {@link #I} (a 64-bit float species would need 32-bit shorts). */
     private static final boolean WIDENS = S.vectorBitSize() >= 128;
     private static final VectorSpecies<Short> H = WIDENS
-            ? VectorSpecies.of(short.class, VectorShape.forBitSize(S.vectorBitSize() / 2)) : ShortVector.SPECIES_64;
+            ? VectorWidth.shorts(S.vectorBitSize() / 2) : ShortVector.SPECIES_64;
     /** Float values per {@link #dotVector} step: four accumulators of a vector each, as ggml's GGML_F16_STEP. */
     private static final int STEP = 4 * L;
 

@@ -5,7 +5,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -36,12 +35,12 @@ public final class Q4_KKernel implements WeightKernel {
     static final int BLOCK_BYTES = 144;
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     /** {@link #dotVector}'s short and int lanes: the float width, at least 128 bits (byte species start at 64). */
-    private static final VectorShape SHAPE = VectorShape.forBitSize(Math.max(128, VectorWidth.FLOATS.vectorBitSize()));
-    private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, SHAPE);
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SHAPE);
+    private static final int BITS = Math.max(128, VectorWidth.FLOATS.vectorBitSize());
+    private static final VectorSpecies<Short> SHORTS = VectorWidth.shorts(BITS);
+    private static final VectorSpecies<Integer> INTS = VectorWidth.ints(BITS);
     /** Bytes widened at a time: as many as short lanes (8, 16 or 32). */
     private static final int CHUNK = SHORTS.length();
-    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * CHUNK));
+    private static final VectorSpecies<Byte> BYTES = VectorWidth.bytes(8 * CHUNK);
     /** Byte i / 2 onto byte i of 16: each of the eight mins twice, for the sixteen bsums. */
     private static final VectorShuffle<Byte> PAIRS = VectorShuffle.fromOp(ByteVector.SPECIES_128, i -> i / 2);
 
