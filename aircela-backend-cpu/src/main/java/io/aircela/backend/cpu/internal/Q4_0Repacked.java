@@ -54,18 +54,17 @@ public final class Q4_0Repacked {
      * 8+ rows that divide the GEMM's {@link PanelGemm#RW}-row panels), whole groups and blocks.
      */
     public static boolean supports(long rows, int cols) {
-        return VectorWidth.ENABLED && S.vectorBitSize() >= 128 && PanelGemm.RW % G == 0 && rows % G == 0
-                && cols % 32 == 0 && rows > 0;
+        return RowGroups.supports(G, 32, rows, cols);
     }
 
     /** Bytes of the repacked {@code rows x cols} matrix. */
     public static long byteSize(long rows, int cols) {
-        return rows / G * (cols / 32) * (long) GROUP_BLOCK_BYTES;
+        return RowGroups.byteSize(G, 32, GROUP_BLOCK_BYTES, rows, cols);
     }
 
     /** Allocates the repacked form of {@code w} in {@code arena} (filled by {@link #repack}). */
     public static MemorySegment allocate(Arena arena, long rows, int cols) {
-        return arena.allocate(byteSize(rows, cols), 64);
+        return RowGroups.allocate(arena, G, 32, GROUP_BLOCK_BYTES, rows, cols);
     }
 
     /** Repacks row groups {@code [g0, g1)} of the Q4_0 matrix {@code w} ({@code cols} per row) into {@code rp}. */

@@ -51,18 +51,17 @@ public final class Q4_KRepacked {
 
     /** Whether a {@code rows x cols} Q4_K matrix can be repacked here (as {@link Q4_0Repacked#supports}). */
     public static boolean supports(long rows, int cols) {
-        return VectorWidth.ENABLED && S.vectorBitSize() >= 128 && PanelGemm.RW % G == 0 && rows % G == 0
-                && cols % 256 == 0 && rows > 0;
+        return RowGroups.supports(G, 256, rows, cols);
     }
 
     /** Bytes of the repacked {@code rows x cols} matrix. */
     public static long byteSize(long rows, int cols) {
-        return rows / G * (cols / 256) * (long) GROUP_BLOCK_BYTES;
+        return RowGroups.byteSize(G, 256, GROUP_BLOCK_BYTES, rows, cols);
     }
 
     /** Allocates the repacked form of a {@code rows x cols} matrix in {@code arena} (filled by {@link #repack}). */
     public static MemorySegment allocate(Arena arena, long rows, int cols) {
-        return arena.allocate(byteSize(rows, cols), 64);
+        return RowGroups.allocate(arena, G, 256, GROUP_BLOCK_BYTES, rows, cols);
     }
 
     /** Repacks row groups {@code [g0, g1)} of the Q4_K matrix {@code w} ({@code cols} per row) into {@code rp}. */

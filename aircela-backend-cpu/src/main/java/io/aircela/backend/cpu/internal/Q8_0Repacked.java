@@ -39,7 +39,7 @@ public final class Q8_0Repacked {
 
     /** Allocates room for the repacked {@code rows x cols} matrix in {@code arena}. */
     public static MemorySegment allocate(Arena arena, long rows, int cols) {
-        return arena.allocate(rows / G * (cols / 32) * (long) GROUP_BLOCK_BYTES, 64);
+        return RowGroups.allocate(arena, G, 32, GROUP_BLOCK_BYTES, rows, cols);
     }
 
     /** Repacks row groups {@code [g0, g1)} of the Q8_0 matrix {@code w} ({@code cols} per row) into {@code rp}. */
