@@ -9,6 +9,7 @@ import io.aircela.backend.cpu.internal.MatMulTask;
 import io.aircela.backend.cpu.internal.Q4_0Repacked;
 import io.aircela.backend.cpu.internal.Q4_KRepacked;
 import io.aircela.backend.cpu.internal.Q8_0Repacked;
+import io.aircela.backend.cpu.internal.RepackedFormat;
 import io.aircela.backend.cpu.internal.RowOps;
 import io.aircela.backend.cpu.internal.WeightKernel;
 import io.aircela.backend.cpu.internal.WorkerPool;
@@ -185,10 +186,11 @@ public final class CpuBackend implements ComputeBackend {
         WeightKernel kernel = kernel(type);
         long weights = (long) m.rows() * m.cols();
         MemorySegment w = segment(m.weight());
-        MemorySegment repacked = repacked((CpuBuffer) m.weight(), w, m.rows(), m.cols());
         if (m.weight().elements() < weights)
             throw new IllegalArgumentException("MatMul weight has " + m.weight().elements() + " elements, (rows, cols) = ("
                     + m.rows() + ", " + m.cols() + ") needs " + weights);
+        RepackedFormat format = RepackedFormat.of(type);
+        MemorySegment repacked = repacked((CpuBuffer) m.weight(), w, format, m.rows(), m.cols());
         long rowBytes = type.byteSize(m.cols());
         MemorySegment x = f32(m.x(), (long) m.n() * m.cols());
         MemorySegment out = f32(m.out(), (long) m.n() * m.rows());
@@ -196,7 +198,7 @@ public final class CpuBackend implements ComputeBackend {
         prepareActivations(x, kernel, m.n(), m.cols());
         grow(rows, m.cols());
         matMul.set(kernel, w, rowBytes, act, out, m.rows());
-        matMul.setRepacked(repacked);
+        matMul.setRepacked(repacked, format);
         try {
             pool.parallelFor(matMul.units(), matMul);
         } finally {
@@ -236,44 +238,22 @@ public final class CpuBackend implements ComputeBackend {
      * are repacked (a fully resident model); weights used once per upload (streamed layers) or held in the engine's own
      * memory under a budget never are. Opt-out: see {@link #repack}.
      */
-    private MemorySegment repacked(CpuBuffer b, MemorySegment w, int rows, int cols) {
-        QuantType type = b.type();
-        boolean supported = switch (type) {
-            case Q4_0 -> Q4_0Repacked.supports(rows, cols);
-            case Q4_K -> Q4_KRepacked.supports(rows, cols);
-            case Q8_0 -> Q8_0Repacked.supports(rows, cols);
-            default -> false;
-        };
+    private MemorySegment repacked(CpuBuffer b, MemorySegment w, RepackedFormat format, int rows, int cols) {
         // only weights mapped from a file: those are the fully resident models (their pages can be dropped after
         // the copy); under a memory budget the engine hands over its own buffers, and a copy would break the budget
-        if (!supported || !w.isMapped() || !repack) return null;
+        if (format == null || !format.supports(rows, cols) || !w.isMapped() || !repack) return null;
         MemorySegment r = b.repacked();
         if (r != null || b.countWeightUse() < 2) return r;
         Arena arena = Arena.ofShared();
         MemorySegment copy;
         try {
-            copy = switch (type) {
-                case Q4_0 -> Q4_0Repacked.allocate(arena, rows, cols);
-                case Q4_K -> Q4_KRepacked.allocate(arena, rows, cols);
-                default -> Q8_0Repacked.allocate(arena, rows, cols);
-            };
+            copy = format.allocate(arena, rows, cols);
         } catch (OutOfMemoryError e) {
             arena.close();
             return null; // no room for the copy: the row kernels still work on the original layout
         }
-        int group = switch (type) {
-            case Q4_0 -> Q4_0Repacked.G;
-            case Q4_K -> Q4_KRepacked.G;
-            default -> Q8_0Repacked.G;
-        };
         try {
-            pool.parallelFor(rows / group, (from, to, worker) -> {
-                switch (type) {
-                    case Q4_0 -> Q4_0Repacked.repack(w, copy, cols, from, to);
-                    case Q4_K -> Q4_KRepacked.repack(w, copy, cols, from, to);
-                    default -> Q8_0Repacked.repack(w, copy, cols, from, to);
-                }
-            });
+            pool.parallelFor(rows / format.group(), (from, to, worker) -> format.repack(w, copy, cols, from, to));
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;

@@ -130,7 +130,7 @@ public final class Activations {
     /** Fills {@link #tiles} from the {@code form} values {@link #prepare} left. */
     public void prepareTiles(Form form) {
         reserveTiles();
-        prepareTileRows(form, 0, (n + PanelGemm.RT - 1) / PanelGemm.RT * PanelGemm.RT);
+        prepareTileRows(form, 0, tileTokens());
     }
 
     /** Tokens {@link #tiles} holds: {@link #n} rounded up to whole token groups. */
@@ -140,8 +140,7 @@ public final class Activations {
 
     /** Makes room for {@link #tiles}; call before {@link #prepareTileRows}. */
     public void reserveTiles() {
-        int rt = PanelGemm.RT;
-        int size = Math.multiplyExact((n + rt - 1) / rt * rt, cols);
+        int size = Math.multiplyExact(tileTokens(), cols);
         if (tiles.length < size) tiles = new float[size];
     }
 

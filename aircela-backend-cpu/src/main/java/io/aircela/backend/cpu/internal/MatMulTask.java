@@ -19,6 +19,7 @@ public final class MatMulTask implements WorkerPool.Body {
     private int rows;
     private boolean gemm;
     private MemorySegment repacked;
+    private RepackedFormat format;
     private boolean q8gemm;
     private final float[][] q8panels;
     private final float[][] q8scratches;
@@ -58,17 +59,13 @@ public final class MatMulTask implements WorkerPool.Body {
     public int units() {
         if (gemm) return (rows + PanelGemm.RW - 1) / PanelGemm.RW;
         if (q8gemm) return (rows + Q8_0Gemm.L - 1) / Q8_0Gemm.L;
-        return repacked != null ? rows / repackGroup() : rows;
+        return repacked != null ? rows / format.group() : rows;
     }
 
-    /** Rows per group of the repacked weight ({@link Q8_0Repacked#G}, {@link Q4_0Repacked#G}, {@link Q4_KRepacked#G}). */
-    private int repackGroup() {
-        return kernel instanceof Q8_0Kernel ? Q8_0Repacked.G : kernel instanceof Q4_KKernel ? Q4_KRepacked.G : Q4_0Repacked.G;
-    }
-
-    /** The weight's {@link Q4_0Repacked}, {@link Q4_KRepacked} or {@link Q8_0Repacked} form, or null; call after {@link #set}. */
-    public void setRepacked(MemorySegment repacked) {
+    /** The weight's repacked form in {@code format}, or null; call after {@link #set}. */
+    public void setRepacked(MemorySegment repacked, RepackedFormat format) {
         this.repacked = repacked;
+        this.format = format;
     }
 
     public void set(WeightKernel kernel, MemorySegment weight, long rowBytes, Activations act, MemorySegment out,
@@ -82,6 +79,7 @@ public final class MatMulTask implements WorkerPool.Body {
         this.gemm = gemm(kernel, act.n);
         this.q8gemm = q8gemm(kernel, act.n);
         this.repacked = null;
+        this.format = null;
     }
 
     @Override
@@ -89,14 +87,15 @@ public final class MatMulTask implements WorkerPool.Body {
         float[] tmp = scratch[worker];
         int n = act.n;
         if (repacked != null && !gemm && !q8gemm) { // units are row groups
-            boolean q8 = kernel instanceof Q8_0Kernel, q4k = kernel instanceof Q4_KKernel;
-            int group = repackGroup();
+            int group = format.group();
             for (int g = from; g < to; g++)
                 for (int t = 0; t < n; t++) {
                     long o = (long) t * rows + (long) g * group;
-                    if (q8) Q8_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
-                    else if (q4k) Q4_KRepacked.gemv(repacked, g, act.cols, act, t, out, o, tmp, blocks[worker]);
-                    else Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                    switch (format) {
+                        case Q8_0 -> Q8_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                        case Q4_K -> Q4_KRepacked.gemv(repacked, g, act.cols, act, t, out, o, tmp, blocks[worker]);
+                        case Q4_0 -> Q4_0Repacked.gemv(repacked, g, act.cols, act, t, out, o, tmp);
+                    }
                 }
             return;
         }
@@ -176,6 +175,7 @@ public final class MatMulTask implements WorkerPool.Body {
     public void clear() {
         weight = null;
         repacked = null;
+        format = null;
         out = null;
         kernel = null;
     }

@@ -56,7 +56,7 @@ class Q8_0GemmTest {
             Q8_0Repacked.repack(w, rp, cols, 0, groups);
             MemorySegment packed = arena.allocate(4L * n * rows, 64);
             task.set(kernel, w, rowBytes, a, packed, rows);
-            task.setRepacked(rp);
+            task.setRepacked(rp, RepackedFormat.Q8_0);
             task.run(0, task.units(), 0);
             for (long i = 0; i < (long) n * rows; i++)
                 assertEquals(Float.floatToRawIntBits(out.getAtIndex(WeightKernel.F32, i)),
