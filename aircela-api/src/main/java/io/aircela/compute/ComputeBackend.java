@@ -47,6 +47,16 @@ public interface ComputeBackend extends AutoCloseable {
     /** Runs one operation. Throws {@link io.aircela.BackendException} for an op it does not support. */
     void run(Op op);
 
+    /**
+     * Runs operations that are independent of each other (none reads a buffer another one writes), such as the
+     * query, key and value projections of one input: a backend may run them as one step (one parallel loop, one
+     * kernel launch) instead of one after the other. The results are those of {@link #run} on each in order, which
+     * is what the default does.
+     */
+    default void runIndependent(Op... ops) {
+        for (Op op : ops) run(op);
+    }
+
     @Override
     void close();
 }

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -184,6 +185,47 @@ public abstract class ComputeBackendContractTest {
             }
         }
         assertClose(expected, read(out, n * rows), tol, "MatMul " + type + " n=" + n);
+    }
+
+    /**
+     * {@link io.aircela.compute.ComputeBackend#runIndependent} gives exactly what running the ops one by one gives:
+     * products of one input for every claimed type (decode's one row and a prompt's five), of one input in two
+     * types, and products of different inputs.
+     */
+    @TestFactory
+    List<DynamicTest> runIndependentEqualsRunningEachInOrder() {
+        List<DynamicTest> tests = new ArrayList<>();
+        List<QuantType> types = new ArrayList<>(backend.capabilities().matmulTypes());
+        for (QuantType type : types)
+            for (int n : new int[]{1, 5})
+                tests.add(DynamicTest.dynamicTest(type + " n=" + n, () -> independent(new QuantType[]{type, type, type}, n, true)));
+        for (int i = 0; i + 1 < types.size(); i++) {
+            QuantType a = types.get(i), b = types.get(i + 1);
+            tests.add(DynamicTest.dynamicTest(a + " and " + b, () -> independent(new QuantType[]{a, b}, 1, true)));
+        }
+        tests.add(DynamicTest.dynamicTest("different inputs", () -> independent(new QuantType[]{types.get(0), types.get(0)}, 1, false)));
+        return tests;
+    }
+
+    private void independent(QuantType[] types, int n, boolean oneInput) {
+        int cols = 256;
+        for (QuantType t : types) Assumptions.assumeTrue(cols % t.blockSize() == 0, () -> t + " rows are not 256 weights");
+        Random r = new Random(types[0].id() * 131L + types.length * 7L + n);
+        int[] rows = {64, 37, 32};
+        Op.MatMul[] ops = new Op.MatMul[types.length];
+        DeviceBuffer[] seq = new DeviceBuffer[types.length];
+        DeviceBuffer x = f32(random(r, n * cols, 1f));
+        for (int i = 0; i < types.length; i++) {
+            Weights w = weights(types[i], rows[i], cols, r);
+            DeviceBuffer in = oneInput ? x : f32(random(r, n * cols, 1f));
+            seq[i] = backend.allocate(QuantType.F32, (long) n * rows[i]);
+            backend.run(new Op.MatMul(w.buffer(), rows[i], cols, in, seq[i], n));
+            ops[i] = new Op.MatMul(w.buffer(), rows[i], cols, in, backend.allocate(QuantType.F32, (long) n * rows[i]), n);
+        }
+        backend.runIndependent(ops);
+        for (int i = 0; i < types.length; i++)
+            assertArrayEquals(read(seq[i], n * rows[i]), read(ops[i].out(), n * rows[i]),
+                    "runIndependent, product " + i + " (" + types[i] + ", n=" + n + ") differs from run");
     }
 
     /** GetRows decodes exactly what the dequantizer decodes (tolerance 1e-6 relative: fused decoders may reassociate). */

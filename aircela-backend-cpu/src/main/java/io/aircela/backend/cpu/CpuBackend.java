@@ -5,6 +5,7 @@ import io.aircela.backend.cpu.internal.Activations;
 import io.aircela.backend.cpu.internal.AttentionTask;
 import io.aircela.backend.cpu.internal.CpuBuffer;
 import io.aircela.backend.cpu.internal.Kernels;
+import io.aircela.backend.cpu.internal.MatMulGroup;
 import io.aircela.backend.cpu.internal.MatMulTask;
 import io.aircela.backend.cpu.internal.Q4_0Repacked;
 import io.aircela.backend.cpu.internal.Q4_KRepacked;
@@ -63,6 +64,7 @@ public final class CpuBackend implements ComputeBackend {
     private final float[][] query;
     private final float[][] acc;
     private final MatMulTask matMul;
+    private final MatMulGroup group;
     private final AttentionTask attention;
     private float[] norm = new float[0];
     private float[] cos = new float[0];
@@ -90,6 +92,7 @@ public final class CpuBackend implements ComputeBackend {
         this.query = new float[threads][0];
         this.acc = new float[threads][0];
         this.matMul = new MatMulTask(rows);
+        this.group = new MatMulGroup(rows, 3);
         this.attention = new AttentionTask(scores, query, acc);
         this.capabilities = new Capabilities(OPS, kernels.types(), EnumSet.of(QuantType.F32, QuantType.F16));
     }
@@ -182,8 +185,60 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     private void matMul(Op.MatMul m) {
+        WeightKernel kernel = kernel(m.weight().type());
+        MemorySegment x = f32(m.x(), (long) m.n() * m.cols());
+        act.reserve(m.n(), m.cols());
+        prepareActivations(x, kernel, m.n(), m.cols());
+        grow(rows, m.cols());
+        try {
+            bind(matMul, m, kernel);
+            pool.parallelFor(matMul.units(), matMul);
+        } finally {
+            matMul.clear();
+        }
+    }
+
+    /**
+     * Decode's products of one input (q, k, v; gate, up) run as one parallel loop over the input quantized once;
+     * anything else runs op by op.
+     */
+    @Override
+    public void runIndependent(Op... ops) {
+        checkOpen();
+        if (!oneInput(ops)) {
+            for (Op op : ops) run(op);
+            return;
+        }
+        Op.MatMul first = (Op.MatMul) ops[0];
+        WeightKernel kernel = kernel(first.weight().type());
+        act.reserve(1, first.cols());
+        prepareActivations(f32(first.x(), first.cols()), kernel, 1, first.cols());
+        grow(rows, first.cols());
+        try {
+            for (int i = 0; i < ops.length; i++) {
+                Op.MatMul m = (Op.MatMul) ops[i];
+                bind(group.task(i), m, kernel(m.weight().type()));
+            }
+            pool.parallelFor(group.units(ops.length), group);
+        } finally {
+            group.clear();
+        }
+    }
+
+    /** Whether {@code ops} are one-row MatMuls of the same input whose kernels take it in the same form. */
+    private boolean oneInput(Op[] ops) {
+        if (ops.length < 2 || ops.length > group.capacity() || !(ops[0] instanceof Op.MatMul first) || first.n() != 1)
+            return false;
+        Activations.Form form = kernel(first.weight().type()).form();
+        for (Op op : ops)
+            if (!(op instanceof Op.MatMul m) || m.x() != first.x() || m.n() != 1 || m.cols() != first.cols()
+                    || kernel(m.weight().type()).form() != form) return false;
+        return true;
+    }
+
+    /** Checks {@code m}'s weight and output, repacks the weight if due, and fills {@code task} ({@link #act} is ready). */
+    private void bind(MatMulTask task, Op.MatMul m, WeightKernel kernel) {
         QuantType type = m.weight().type();
-        WeightKernel kernel = kernel(type);
         long weights = (long) m.rows() * m.cols();
         MemorySegment w = segment(m.weight());
         if (m.weight().elements() < weights)
@@ -191,19 +246,9 @@ public final class CpuBackend implements ComputeBackend {
                     + m.rows() + ", " + m.cols() + ") needs " + weights);
         RepackedFormat format = RepackedFormat.of(type);
         MemorySegment repacked = repacked((CpuBuffer) m.weight(), w, format, m.rows(), m.cols());
-        long rowBytes = type.byteSize(m.cols());
-        MemorySegment x = f32(m.x(), (long) m.n() * m.cols());
         MemorySegment out = f32(m.out(), (long) m.n() * m.rows());
-        act.reserve(m.n(), m.cols());
-        prepareActivations(x, kernel, m.n(), m.cols());
-        grow(rows, m.cols());
-        matMul.set(kernel, w, rowBytes, act, out, m.rows());
-        matMul.setRepacked(repacked, format);
-        try {
-            pool.parallelFor(matMul.units(), matMul);
-        } finally {
-            matMul.clear();
-        }
+        task.set(kernel, w, type.byteSize(m.cols()), act, out, m.rows());
+        task.setRepacked(repacked, format);
     }
 
     /**

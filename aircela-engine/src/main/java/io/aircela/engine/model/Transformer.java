@@ -60,9 +60,8 @@ public final class Transformer {
 
             // attention: xb = rmsnorm(x); q, k, v = xb @ Wq, Wk, Wv (+ biases)
             run(new Op.RmsNorm(s.x, w.attnNorm().buffer(), s.xb, n, dim, c.normEps()));
-            matmul(w.wq(), s.xb, s.q, n);
-            matmul(w.wk(), s.xb, s.k, n);
-            matmul(w.wv(), s.xb, s.v, n);
+            backend.runIndependent(matmulOp(w.wq(), s.xb, s.q, n), matmulOp(w.wk(), s.xb, s.k, n),
+                    matmulOp(w.wv(), s.xb, s.v, n));
             if (w.bq() != null) run(new Op.Add(s.q, w.bq().buffer(), s.q, (long) n * qDim, qDim));
             if (w.bk() != null) run(new Op.Add(s.k, w.bk().buffer(), s.k, (long) n * kvDim, kvDim));
             if (w.bv() != null) run(new Op.Add(s.v, w.bv().buffer(), s.v, (long) n * kvDim, kvDim));
@@ -83,8 +82,7 @@ public final class Transformer {
 
             // ffn: x += (silu(xb @ Wgate) * (xb @ Wup)) @ Wdown, with xb = rmsnorm(x)
             run(new Op.RmsNorm(s.x, w.ffnNorm().buffer(), s.xb, n, dim, c.normEps()));
-            matmul(w.wGate(), s.xb, s.hb, n);
-            matmul(w.wUp(), s.xb, s.hb2, n);
+            backend.runIndependent(matmulOp(w.wGate(), s.xb, s.hb, n), matmulOp(w.wUp(), s.xb, s.hb2, n));
             run(new Op.SwiGlu(s.hb, s.hb2, s.hb, (long) n * ffn));
             matmul(w.wDown(), s.hb, s.xb, n);
             run(new Op.Add(s.x, s.xb, s.x, (long) n * dim, (long) n * dim));
@@ -119,8 +117,12 @@ public final class Transformer {
     }
 
     private void matmul(Weight w, DeviceBuffer x, DeviceBuffer out, int n) {
-        // out (n, rows) = x (n, cols) @ W^T
-        run(new Op.MatMul(w.buffer(), w.rows(), w.cols(), x, out, n));
+        run(matmulOp(w, x, out, n));
+    }
+
+    /** out (n, rows) = x (n, cols) @ W^T */
+    private static Op.MatMul matmulOp(Weight w, DeviceBuffer x, DeviceBuffer out, int n) {
+        return new Op.MatMul(w.buffer(), w.rows(), w.cols(), x, out, n);
     }
 
     private void run(Op op) {
