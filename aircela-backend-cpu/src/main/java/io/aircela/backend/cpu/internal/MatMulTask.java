@@ -48,8 +48,16 @@ public final class MatMulTask implements WorkerPool.Body {
 
     /** Whether a matmul of {@code n} activation rows runs as the exact Q8_0 GEMM ({@link Q8_0Gemm}). */
     public static boolean q8gemm(WeightKernel kernel, int n) {
-        return prefillGemm(n) && kernel instanceof Q8_0Kernel;
+        return prefillGemm(n) && !Q8_FLOAT && kernel instanceof Q8_0Kernel;
     }
+
+    /**
+     * {@code -Daircela.cpu.q8prefill=float}: Q8_0 prefill through the float GEMM ({@link PanelGemm}) instead of
+     * {@link Q8_0Gemm}'s integer block dots, which are llama.cpp's bit for bit: about 1.4x faster, and the logits
+     * differ from llama.cpp's by float rounding (up to 2e-2 on the random-weight test models, where a rounding
+     * difference flips an activation's 8-bit quantization in a later layer).
+     */
+    static final boolean Q8_FLOAT = "float".equals(System.getProperty("aircela.cpu.q8prefill"));
 
     private static boolean prefillGemm(int n) {
         return GEMM && VectorWidth.ENABLED && n >= GEMM_MIN_TOKENS;

@@ -61,6 +61,8 @@ final class PanelGemm {
             int kc = Math.min(KC, cols - k0);
             if (repacked != null && kernel instanceof Q4_KKernel) {
                 Q4_KRepacked.panel(repacked, r0 / Q4_KRepacked.G, cols, k0, kc, scratch, k0 * RW);
+            } else if (repacked != null && kernel instanceof Q8_0Kernel) {
+                Q8_0Repacked.floatPanel(repacked, r0 / Q8_0Repacked.G, cols, k0, kc, scratch, k0 * RW);
             } else if (repacked != null) {
                 Q4_0Repacked.panel(repacked, r0 / Q4_0Repacked.G, cols, k0, kc, scratch, k0 * RW);
             } else {

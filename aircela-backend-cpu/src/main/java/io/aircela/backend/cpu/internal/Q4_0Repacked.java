@@ -17,10 +17,11 @@ import java.nio.ByteOrder;
  * in groups of {@link #G} (the 16-bit lane count of a vector: 32 with 512-bit vectors), and for each group and
  * 32-column block
  * <pre>{@code
- *   float d[G];          // the G rows' block scales, widened from fp16
+ *   ggml_fp16_t d[G];    // the G rows' block scales, as stored
  *   uint8 qs[16][G];     // qs[j][r] = byte j of row r's block: low nibble column j, high nibble column j + 16
  * }</pre>
- * ({@link #GROUP_BLOCK_BYTES} = 20 G bytes per G x 32 weights, 11% more than Q4_0's 18 per 32). One G-byte load
+ * ({@link #GROUP_BLOCK_BYTES} = 18 G bytes per G x 32 weights, Q4_0's own size: decode reads every byte once per
+ * token, so a wider scale (floats cost 11% more bytes) would slow it as much). One G-byte load
  * then gives one column pair for all G rows, so a vector lane is a weight row: the activation is broadcast, the
  * per-block scales are vector loads, and no horizontal sum is left at the end.
  *
@@ -43,7 +44,9 @@ public final class Q4_0Repacked {
     /** G bytes: one column (pair) of a group. */
     private static final VectorSpecies<Byte> BYTES = VectorWidth.bytes(Math.max(64, S.vectorBitSize() / 2));
     /** Bytes of one group's 32-column block. */
-    public static final int GROUP_BLOCK_BYTES = 20 * G;
+    public static final int GROUP_BLOCK_BYTES = 18 * G;
+    /** Byte offset of the nibbles in a group's block, after the G scales. */
+    private static final int QS = 2 * G;
     private static final ValueLayout.OfFloat F32 = WeightKernel.F32;
 
     private Q4_0Repacked() {
@@ -76,9 +79,9 @@ public final class Q4_0Repacked {
                 long dst = ((long) g * nb + b) * GROUP_BLOCK_BYTES;
                 for (int r = 0; r < G; r++) {
                     long src = ((long) g * G + r) * rowBytes + (long) b * Q4_0Kernel.BLOCK_BYTES;
-                    rp.set(F32, dst + 4L * r, WeightKernel.half(w, src));
+                    rp.set(WeightKernel.F16, dst + 2L * r, w.get(WeightKernel.F16, src));
                     for (int j = 0; j < 16; j++)
-                        rp.set(ValueLayout.JAVA_BYTE, dst + 4L * G + (long) j * G + r, w.get(ValueLayout.JAVA_BYTE, src + 2 + j));
+                        rp.set(ValueLayout.JAVA_BYTE, dst + QS + (long) j * G + r, w.get(ValueLayout.JAVA_BYTE, src + 2 + j));
                 }
             }
         }
@@ -101,7 +104,7 @@ public final class Q4_0Repacked {
             // low and high nibbles apart (each sum fits a short), two chains each for the adds' latency
             ShortVector lo0 = ShortVector.zero(SHORTS), lo1 = lo0, hi0 = lo0, hi1 = lo0;
             int xb = xo + b * 32;
-            long q = base + 4L * G;
+            long q = base + QS;
             for (int j = 0; j < 16; j += 2) {
                 ShortVector p = (ShortVector) ByteVector.fromMemorySegment(BYTES, rp, q + (long) j * G, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
@@ -119,9 +122,16 @@ public final class Q4_0Repacked {
                     .sub(offset);
             IntVector s1 = ((IntVector) lo.convert(VectorOperators.S2I, 1)).add((IntVector) hi.convert(VectorOperators.S2I, 1))
                     .sub(offset);
+            // the scales widened from fp16 in int lanes, exactly (F16Kernel's conversion, written out: see there)
             float dx = xd[bo + b];
-            FloatVector d0 = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(dx);
-            FloatVector d1 = FloatVector.fromMemorySegment(S, rp, base + 4L * F, ByteOrder.LITTLE_ENDIAN).mul(dx);
+            ShortVector h = ShortVector.fromMemorySegment(SHORTS, rp, base, ByteOrder.LITTLE_ENDIAN);
+            IntVector h0 = (IntVector) h.convert(VectorOperators.S2I, 0), h1 = (IntVector) h.convert(VectorOperators.S2I, 1);
+            FloatVector d0 = h0.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, h0.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dx);
+            FloatVector d1 = h1.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, h1.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dx);
             total0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(d0, total0);
             total1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(d1, total1);
         }
@@ -142,10 +152,10 @@ public final class Q4_0Repacked {
         for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
             int sumi = 0;
             for (int j = 0; j < 16; j++) {
-                int packed = rp.get(ValueLayout.JAVA_BYTE, base + 4L * G + (long) j * G + r) & 0xFF;
+                int packed = rp.get(ValueLayout.JAVA_BYTE, base + QS + (long) j * G + r) & 0xFF;
                 sumi += ((packed & 0x0F) - 8) * (int) a.q[xo + b * 32 + j] + ((packed >>> 4) - 8) * (int) a.q[xo + b * 32 + j + 16];
             }
-            float d = rp.get(F32, base + 4L * r) * a.d[bo + b];
+            float d = Float.float16ToFloat(rp.get(WeightKernel.F16, base + 2L * r)) * a.d[bo + b];
             total = Math.fma((float) sumi, d, total);
         }
         return total;
@@ -163,10 +173,14 @@ public final class Q4_0Repacked {
             long base = ((long) (g + h) * nb + k0 / 32) * GROUP_BLOCK_BYTES;
             for (int b = 0; b < kc / 32; b++, base += GROUP_BLOCK_BYTES) {
                 for (int part = 0; part < 2; part++) { // rows [part F, part F + F) of the group
-                    FloatVector d = FloatVector.fromMemorySegment(S, rp, base + 4L * F * part, ByteOrder.LITTLE_ENDIAN);
+                    IntVector hd = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base, ByteOrder.LITTLE_ENDIAN)
+                            .convert(VectorOperators.S2I, part);
+                    FloatVector d = hd.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                            .lanewise(VectorOperators.OR, 0x70000000, hd.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                            .reinterpretAsFloats().mul(0x1p112f);
                     int lane = h * G + part * F;
                     for (int j = 0; j < 16; j++) {
-                        IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G,
+                        IntVector p = (IntVector) ByteVector.fromMemorySegment(BYTES, rp, base + QS + (long) j * G,
                                 ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
                         ((FloatVector) p.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
                                 .intoArray(panel, po + (b * 32 + j) * rw + lane);

@@ -16,12 +16,13 @@ import java.nio.ByteOrder;
  * Q4_K weights repacked for row-parallel kernels (as llama.cpp repacks Q4_K into {@code block_q4_Kx8} on x86): rows
  * in groups of {@link #G} (the 16-bit lane count of a vector), and for each group and 256-column super-block
  * <pre>{@code
- *   float d[G], dmin[G];  // the G rows' super-block scales, widened from fp16
+ *   ggml_fp16_t d[G], dmin[G]; // the G rows' super-block scales, as stored
  *   uint8 sc[8][G];       // sc[s][r] = 6-bit scale of sub-block s of row r
  *   uint8 m[8][G];        // m[s][r]  = 6-bit min of sub-block s of row r
  *   uint8 qs[128][G];     // qs[c][r] = byte c of row r's qs (c = 32 j + i: low nibble column 64 j + i, high 64 j + 32 + i)
  * }</pre>
- * ({@link #GROUP_BLOCK_BYTES} = 152 G bytes per G x 256 weights, 5.6% more than Q4_K's 144 per 256). A vector lane
+ * ({@link #GROUP_BLOCK_BYTES} = 148 G bytes per G x 256 weights, 2.8% more than Q4_K's 144 per 256: the 6-bit scales
+ * and mins take a byte each; the fp16 scales stay fp16, decode being bound by the bytes it reads). A vector lane
  * is a weight row: the activation is broadcast, scales and mins are vector loads, and no horizontal sum is left.
  *
  * <p>Decode ({@link #gemv}): the nibbles (0..15) times the broadcast Q8_K activation (-128..127) add up in 16-bit
@@ -42,8 +43,8 @@ public final class Q4_KRepacked {
     /** G bytes: one column of a group. */
     private static final VectorSpecies<Byte> BYTES = VectorWidth.bytes(Math.max(64, S.vectorBitSize() / 2));
     /** Bytes of one group's 256-column super-block. */
-    public static final int GROUP_BLOCK_BYTES = 152 * G;
-    private static final int SC = 8 * G, MN = 16 * G, QS = 24 * G;
+    public static final int GROUP_BLOCK_BYTES = 148 * G;
+    private static final int DMIN = 2 * G, SC = 4 * G, MN = 12 * G, QS = 20 * G;
     private static final ValueLayout.OfFloat F32 = WeightKernel.F32;
 
     private Q4_KRepacked() {
@@ -73,8 +74,8 @@ public final class Q4_KRepacked {
                 long dst = ((long) g * nb + b) * GROUP_BLOCK_BYTES;
                 for (int r = 0; r < G; r++) {
                     long src = ((long) g * G + r) * rowBytes + (long) b * Q4_KKernel.BLOCK_BYTES;
-                    rp.set(F32, dst + 4L * r, WeightKernel.half(w, src));
-                    rp.set(F32, dst + 4L * (G + r), WeightKernel.half(w, src + 2));
+                    rp.set(WeightKernel.F16, dst + 2L * r, w.get(WeightKernel.F16, src));
+                    rp.set(WeightKernel.F16, dst + DMIN + 2L * r, w.get(WeightKernel.F16, src + 2));
                     for (int s = 0; s < 8; s++) {
                         rp.set(ValueLayout.JAVA_BYTE, dst + SC + (long) s * G + r, (byte) Q4_KKernel.scale(w, src + 4, s));
                         rp.set(ValueLayout.JAVA_BYTE, dst + MN + (long) s * G + r, (byte) Q4_KKernel.min(w, src + 4, s));
@@ -141,10 +142,27 @@ public final class Q4_KRepacked {
                 imin1 = imin1.add(((IntVector) m.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, 1)).mul(bs));
             }
             float dy = xd[xb / 256];
-            FloatVector d0 = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(dy);
-            FloatVector d1 = FloatVector.fromMemorySegment(S, rp, base + 4L * F, ByteOrder.LITTLE_ENDIAN).mul(dy);
-            FloatVector m0 = FloatVector.fromMemorySegment(S, rp, base + 4L * G, ByteOrder.LITTLE_ENDIAN).mul(dy);
-            FloatVector m1 = FloatVector.fromMemorySegment(S, rp, base + 4L * (G + F), ByteOrder.LITTLE_ENDIAN).mul(dy);
+            // the scales widened from fp16 in int lanes, exactly (F16Kernel's conversion, written out: see there)
+            IntVector d0h = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base, ByteOrder.LITTLE_ENDIAN)
+                    .convert(VectorOperators.S2I, 0);
+            FloatVector d0 = d0h.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, d0h.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dy);
+            IntVector d1h = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base, ByteOrder.LITTLE_ENDIAN)
+                    .convert(VectorOperators.S2I, 1);
+            FloatVector d1 = d1h.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, d1h.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dy);
+            IntVector m0h = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base + DMIN, ByteOrder.LITTLE_ENDIAN)
+                    .convert(VectorOperators.S2I, 0);
+            FloatVector m0 = m0h.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, m0h.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dy);
+            IntVector m1h = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base + DMIN, ByteOrder.LITTLE_ENDIAN)
+                    .convert(VectorOperators.S2I, 1);
+            FloatVector m1 = m1h.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, m1h.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(dy);
             acc0 = ((FloatVector) isum0.convert(VectorOperators.I2F, 0)).fma(d0, acc0);
             acc1 = ((FloatVector) isum1.convert(VectorOperators.I2F, 0)).fma(d1, acc1);
             min0 = ((FloatVector) imin0.convert(VectorOperators.I2F, 0)).fma(m0, min0);
@@ -176,8 +194,8 @@ public final class Q4_KRepacked {
                 imin += u8(rp, base + MN + (long) s * G + r) * (a.bsums[xb / 16 + 2 * s] + a.bsums[xb / 16 + 2 * s + 1]);
             }
             float dy = a.d[xb / 256];
-            acc = Math.fma((float) isum, rp.get(F32, base + 4L * r) * dy, acc);
-            accMin = Math.fma((float) imin, rp.get(F32, base + 4L * (G + r)) * dy, accMin);
+            acc = Math.fma((float) isum, Float.float16ToFloat(rp.get(WeightKernel.F16, base + 2L * r)) * dy, acc);
+            accMin = Math.fma((float) imin, Float.float16ToFloat(rp.get(WeightKernel.F16, base + DMIN + 2L * r)) * dy, accMin);
         }
         return acc - accMin;
     }
@@ -199,8 +217,16 @@ public final class Q4_KRepacked {
             for (int b = 0; b < kc / 256; b++, base += GROUP_BLOCK_BYTES) {
                 for (int part = 0; part < 2; part++) { // rows [part F, part F + F) of the group
                     int lane = h * G + part * F;
-                    FloatVector d = FloatVector.fromMemorySegment(S, rp, base + 4L * F * part, ByteOrder.LITTLE_ENDIAN);
-                    FloatVector dmin = FloatVector.fromMemorySegment(S, rp, base + 4L * (G + F * part), ByteOrder.LITTLE_ENDIAN);
+                    IntVector dh = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base, ByteOrder.LITTLE_ENDIAN)
+                            .convert(VectorOperators.S2I, part);
+                    FloatVector d = dh.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                            .lanewise(VectorOperators.OR, 0x70000000, dh.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                            .reinterpretAsFloats().mul(0x1p112f);
+                    IntVector dminh = (IntVector) ShortVector.fromMemorySegment(SHORTS, rp, base + DMIN, ByteOrder.LITTLE_ENDIAN)
+                            .convert(VectorOperators.S2I, part);
+                    FloatVector dmin = dminh.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                            .lanewise(VectorOperators.OR, 0x70000000, dminh.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                            .reinterpretAsFloats().mul(0x1p112f);
                     for (int s = 0; s < 8; s++) {
                         // no helper returning a vector: one that is not inlined boxes it
                         FloatVector ds = d.mul((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + SC + (long) s * G,

@@ -36,10 +36,10 @@ public final class Q8_0Kernel implements WeightKernel {
         return Activations.Form.Q8_0;
     }
 
-    /** Bit-exact with llama.cpp's integer block dots: no float GEMM. */
+    /** Prefill runs {@link Q8_0Gemm} (bit-exact), or the float GEMM when {@link MatMulTask#Q8_FLOAT} asks for it. */
     @Override
     public boolean floatGemm() {
-        return false;
+        return MatMulTask.Q8_FLOAT;
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.aircela.backend.cpu.internal;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -12,7 +14,7 @@ import java.nio.ByteOrder;
 
 /**
  * Q8_0 weights repacked like {@link Q4_0Repacked}: rows in groups of {@link #G} (the float lane count); for each group
- * and 32-column block {@code float d[G]} then {@code int8 qs[32][G]} ({@code qs[j][r]} = weight j of row r), 36 G
+ * and 32-column block {@code ggml_fp16_t d[G]} then {@code int8 qs[32][G]} ({@code qs[j][r]} = weight j of row r), 34 G
  * bytes per G x 32 weights (6% more than Q8_0's 34 per 32). A lane is a weight row: one 16-byte load gives a
  * column for all rows, the activation is broadcast, no horizontal sums.
  *
@@ -27,7 +29,12 @@ public final class Q8_0Repacked {
     private static final VectorSpecies<Byte> BYTES = G >= 8
             ? VectorWidth.bytes(8 * G) : ByteVector.SPECIES_64;
     /** Bytes of one group's 32-column block. */
-    public static final int GROUP_BLOCK_BYTES = 36 * G;
+    public static final int GROUP_BLOCK_BYTES = 34 * G;
+    /** Byte offset of the weights in a group's block, after the G fp16 scales. */
+    private static final int QS = 2 * G;
+    /** The G scales of a block: halves, widened to {@link #INTS} and converted exactly (see {@link F16Kernel}). */
+    private static final VectorSpecies<Short> HALVES = VectorWidth.shorts(Math.max(64, S.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> INTS = VectorWidth.ints(S.vectorBitSize());
 
     private Q8_0Repacked() {
     }
@@ -51,9 +58,9 @@ public final class Q8_0Repacked {
                 long dst = ((long) g * nb + b) * GROUP_BLOCK_BYTES;
                 for (int r = 0; r < G; r++) {
                     long src = ((long) g * G + r) * rowBytes + (long) b * Q8_0Kernel.BLOCK_BYTES;
-                    rp.set(WeightKernel.F32, dst + 4L * r, WeightKernel.half(w, src));
+                    rp.set(WeightKernel.F16, dst + 2L * r, w.get(WeightKernel.F16, src));
                     for (int j = 0; j < 32; j++)
-                        rp.set(ValueLayout.JAVA_BYTE, dst + 4L * G + (long) j * G + r, w.get(ValueLayout.JAVA_BYTE, src + 2 + j));
+                        rp.set(ValueLayout.JAVA_BYTE, dst + QS + (long) j * G + r, w.get(ValueLayout.JAVA_BYTE, src + 2 + j));
                 }
             }
         }
@@ -71,10 +78,14 @@ public final class Q8_0Repacked {
         int xo = xRow * cols, bo = xo / 32;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
-            FloatVector d = FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).mul(a.d[bo + b]);
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, rp, base, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector d = hd.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, hd.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f).mul(a.d[bo + b]);
             int x = xo + b * 32;
             // ggml's eight lanes; written out: helper methods returning vectors ran un-intrinsified (not inlined)
-            long q = base + 4L * G;
+            long q = base + QS;
             {
                 FloatVector c0 = (FloatVector) ByteVector.fromMemorySegment(BYTES, rp, q + 0L * G, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2F, S, 0);
@@ -187,10 +198,36 @@ public final class Q8_0Repacked {
         int nb = cols / 32;
         long base = (long) g * nb * GROUP_BLOCK_BYTES;
         for (int b = 0; b < nb; b++, base += GROUP_BLOCK_BYTES) {
-            FloatVector.fromMemorySegment(S, rp, base, ByteOrder.LITTLE_ENDIAN).intoArray(panel, po + G * cols + b * G);
+            IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, rp, base, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            FloatVector d = hd.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                    .lanewise(VectorOperators.OR, 0x70000000, hd.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                    .reinterpretAsFloats().mul(0x1p112f);
+            d.intoArray(panel, po + G * cols + b * G);
             for (int j = 0; j < 32; j++)
-                ((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + 4L * G + (long) j * G, ByteOrder.LITTLE_ENDIAN)
+                ((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + QS + (long) j * G, ByteOrder.LITTLE_ENDIAN)
                         .convertShape(VectorOperators.B2F, S, 0)).intoArray(panel, po + Q8_0Gemm.panelIndex(nb, b, j) * G);
+        }
+    }
+
+    /**
+     * Fills {@link PanelGemm}'s panel for the {@link PanelGemm#RW} rows of groups {@code g, g + 1, ..}, columns
+     * {@code [k0, k0 + kc)} (multiples of 32): {@code panel[po + (k - k0) RW + r] = d_r q_r,k}, the dequantized weight.
+     */
+    static void floatPanel(MemorySegment rp, int g, int cols, int k0, int kc, float[] panel, int po) {
+        int nb = cols / 32, rw = PanelGemm.RW;
+        for (int h = 0; h < rw / G; h++) {
+            long base = ((long) (g + h) * nb + k0 / 32) * GROUP_BLOCK_BYTES;
+            for (int b = 0; b < kc / 32; b++, base += GROUP_BLOCK_BYTES) {
+                IntVector hd = (IntVector) ShortVector.fromMemorySegment(HALVES, rp, base, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                FloatVector d = hd.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8fffe000)
+                        .lanewise(VectorOperators.OR, 0x70000000, hd.lanewise(VectorOperators.AND, 0x7c00).eq(0x7c00))
+                        .reinterpretAsFloats().mul(0x1p112f);
+                for (int j = 0; j < 32; j++)
+                    ((FloatVector) ByteVector.fromMemorySegment(BYTES, rp, base + QS + (long) j * G, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2F, S, 0)).mul(d).intoArray(panel, po + (b * 32 + j) * rw + h * G);
+            }
         }
     }
 }

@@ -70,4 +70,37 @@ class Q8_0GemmTest {
                 }
         }
     }
+
+    /** The float GEMM's panels ({@code -Daircela.cpu.q8prefill=float}) from the repacked layout equal those from the rows. */
+    @Test
+    void floatPanelsFromTheRepackedLayoutEqualTheRowOnes() {
+        Assumptions.assumeTrue(VectorWidth.ENABLED, "scalar kernels only (aircela.vector.bits=0): no GEMM");
+        int cols = 32 * 11, rows = 2 * PanelGemm.RW, n = PanelGemm.RT + 3;
+        Assumptions.assumeTrue(Q8_0Repacked.supports(rows, cols), "no repacked Q8_0 at this vector width");
+        Random random = new Random(23);
+        try (Arena arena = Arena.ofConfined()) {
+            long rowBytes = (long) cols / 32 * Q8_0Kernel.BLOCK_BYTES;
+            MemorySegment w = arena.allocate(rowBytes * rows, 64);
+            for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+            for (long b = 0; b < w.byteSize(); b += Q8_0Kernel.BLOCK_BYTES)
+                w.set(HALF, b, Float.floatToFloat16(random.nextFloat(-0.05f, 0.05f)));
+            Activations a = new Activations();
+            a.reserve(n, cols);
+            for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
+            a.prepare(Activations.Form.Q8_0);
+            a.prepareTiles(Activations.Form.Q8_0);
+            MemorySegment rp = Q8_0Repacked.allocate(arena, rows, cols);
+            Q8_0Repacked.repack(w, rp, cols, 0, rows / Q8_0Repacked.G);
+            MemorySegment plain = arena.allocate(4L * n * rows, 64), packed = arena.allocate(4L * n * rows, 64);
+            float[] scratch = new float[PanelGemm.scratchFloats(cols)];
+            WeightKernel kernel = new Q8_0Kernel();
+            for (int r0 = 0; r0 < rows; r0 += PanelGemm.RW) {
+                PanelGemm.group(kernel, w, rowBytes, null, a, r0, plain, rows, scratch);
+                PanelGemm.group(kernel, w, rowBytes, rp, a, r0, packed, rows, scratch);
+            }
+            for (long i = 0; i < (long) n * rows; i++)
+                assertEquals(Float.floatToRawIntBits(plain.getAtIndex(WeightKernel.F32, i)),
+                        Float.floatToRawIntBits(packed.getAtIndex(WeightKernel.F32, i)), "output " + i);
+        }
+    }
 }
