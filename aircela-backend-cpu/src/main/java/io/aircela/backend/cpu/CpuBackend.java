@@ -43,8 +43,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * allocated; closing twice is harmless; any use afterwards throws {@link IllegalStateException}.
  * One caller thread at a time, as {@link ComputeBackend} says.
  *
- * <p>MatMul/Attention are split across threads (over output rows, over query rows x heads); the
- * element-wise and per-row ops run on the calling thread. See {@link Capabilities} for the types.
+ * <p>MatMul/Attention are split across threads (over output rows, over query rows x heads); so are RmsNorm and
+ * Rope (over rows) and SwiGlu and Add (over blocks of elements) when there is more than one row or block; Softmax
+ * and Copy run on the calling thread. See {@link Capabilities} for the types.
  */
 public final class CpuBackend implements ComputeBackend {
     /** Every CPU backend's worker threads have names starting with this. */
@@ -67,8 +68,8 @@ public final class CpuBackend implements ComputeBackend {
     private final MatMulGroup group;
     private final AttentionTask attention;
     private float[] norm = new float[0];
-    private float[] cos = new float[0];
-    private float[] sin = new float[0];
+    private final float[][] cos;
+    private final float[][] sin;
     private volatile boolean closed;
     /**
      * Whether resident Q4_0/Q4_K/Q8_0 weights are repacked (on unless {@code -Daircela.cpu.repack=false}, read when the
@@ -91,6 +92,8 @@ public final class CpuBackend implements ComputeBackend {
         this.scores = new float[threads][0];
         this.query = new float[threads][0];
         this.acc = new float[threads][0];
+        this.cos = new float[threads][0];
+        this.sin = new float[threads][0];
         this.matMul = new MatMulTask(rows);
         this.group = new MatMulGroup(rows, 3);
         this.attention = new AttentionTask(scores, query, acc);
@@ -176,8 +179,7 @@ public final class CpuBackend implements ComputeBackend {
             case Op.RmsNorm r -> rmsNorm(r);
             case Op.Rope r -> rope(r);
             case Op.Attention a -> attention(a);
-            case Op.SwiGlu s -> RowOps.swiGlu(f32(s.gate(), s.count()), f32(s.up(), s.count()), f32(s.out(), s.count()),
-                    s.count());
+            case Op.SwiGlu s -> swiGlu(s);
             case Op.Add a -> add(a);
             case Op.Softmax s -> RowOps.softmax(f32(s.x(), (long) s.n() * s.dim()), s.n(), s.dim());
             case Op.Copy c -> copy(c);
@@ -340,18 +342,18 @@ public final class CpuBackend implements ComputeBackend {
         if (r.weight().elements() < r.dim())
             throw new IllegalArgumentException("RmsNorm weight has " + r.weight().elements() + " elements, needs " + r.dim());
         kernel(r.weight().type()).dequantizeRow(segment(r.weight()), 0, norm, 0, r.dim());
-        RowOps.rmsNorm(x, norm, out, r.n(), r.dim(), r.eps());
+        float[] w = norm;
+        pool.parallelFor(r.n(), (from, to, worker) -> RowOps.rmsNorm(x, w, out, from, to, r.dim(), r.eps()));
     }
 
     private void rope(Op.Rope r) {
         if (r.ropeDims() <= 0 || r.ropeDims() % 2 != 0 || r.ropeDims() > r.headDim())
             throw new IllegalArgumentException("Rope needs an even ropeDims in 2.." + r.headDim() + ", was " + r.ropeDims());
         MemorySegment x = f32(r.x(), (long) r.n() * r.heads() * r.headDim());
-        if (cos.length < r.ropeDims() / 2) {
-            cos = new float[r.ropeDims() / 2];
-            sin = new float[r.ropeDims() / 2];
-        }
-        RowOps.rope(x, r.n(), r.heads(), r.headDim(), r.ropeDims(), r.startPos(), r.base(), r.style(), cos, sin);
+        grow(cos, r.ropeDims() / 2);
+        grow(sin, r.ropeDims() / 2);
+        pool.parallelFor(r.n(), (from, to, worker) -> RowOps.rope(x, from, to, r.heads(), r.headDim(), r.ropeDims(),
+                r.startPos(), r.base(), r.style(), cos[worker], sin[worker]));
     }
 
     private void attention(Op.Attention a) {
@@ -381,7 +383,27 @@ public final class CpuBackend implements ComputeBackend {
     private void add(Op.Add a) {
         if (a.bCount() <= 0 || a.bCount() > a.count())
             throw new IllegalArgumentException("Add needs 0 < bCount <= count, was " + a.bCount() + " of " + a.count());
-        RowOps.add(f32(a.a(), a.count()), f32(a.b(), a.bCount()), f32(a.out(), a.count()), a.count(), a.bCount());
+        MemorySegment x = f32(a.a(), a.count()), b = f32(a.b(), a.bCount()), out = f32(a.out(), a.count());
+        long count = a.count(), bCount = a.bCount();
+        pool.parallelFor(blocks(count), (from, to, worker) -> RowOps.add(x, b, out, (long) from * ELEMENT_BLOCK,
+                Math.min(count, (long) to * ELEMENT_BLOCK), bCount));
+    }
+
+    private void swiGlu(Op.SwiGlu s) {
+        long count = s.count();
+        MemorySegment gate = f32(s.gate(), count), up = f32(s.up(), count), out = f32(s.out(), count);
+        pool.parallelFor(blocks(count), (from, to, worker) -> RowOps.swiGlu(gate, up, out, (long) from * ELEMENT_BLOCK,
+                Math.min(count, (long) to * ELEMENT_BLOCK)));
+    }
+
+    /**
+     * Element-wise ops split into blocks of this many floats: a decode step's rows (a few thousand floats) stay one
+     * block on the calling thread; a prompt's spread over the workers. A multiple of every vector length.
+     */
+    private static final int ELEMENT_BLOCK = 4096;
+
+    private static int blocks(long count) {
+        return Math.toIntExact((count + ELEMENT_BLOCK - 1) / ELEMENT_BLOCK);
     }
 
     private void copy(Op.Copy c) {

@@ -4,6 +4,8 @@ import io.aircela.compute.Op;
 import io.aircela.quant.QuantType;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -65,62 +67,165 @@ public final class AttentionTask implements WorkerPool.Body {
         long qOff = ((long) i * op.heads() + h) * hd;
         MemorySegment.copy(q, WeightKernel.F32, qOff * 4, qh, 0, hd);
         if (half) for (int d = 0; d < hd; d++) qh[d] = Activations.half(qh[d]);
-        float max = Float.NEGATIVE_INFINITY;
         int t0 = 0;
         if (!half && KEYS16 && hd % 16 == 0) {
             long base = (long) kvh * hd;
-            for (; t0 + 16 <= pos + 1; t0 += 16) {
-                scores16(k, base + (long) t0 * kvStride, kvStride, qh, hd, op.scale(), s, t0);
-                for (int t = t0; t < t0 + 16; t++) max = Math.max(max, s[t]);
-            }
+            for (; t0 + 16 <= pos + 1; t0 += 16) scores16(k, base + (long) t0 * kvStride, kvStride, qh, hd, op.scale(), s, t0);
         }
         for (int t = t0; t <= pos; t++) {
             long kOff = (long) t * kvStride + (long) kvh * hd;
             float dot = half ? F16Kernel.dotScalar(k, kOff * 2, qh, 0, hd) : F32Kernel.dotVectorOrScalar(k, kOff * 4, qh, hd);
             s[t] = dot * op.scale();
-            max = Math.max(max, s[t]);
         }
+        int keys = pos + 1;
+        float max = KEYS16 ? maxVector(s, keys) : maxScalar(s, keys);
         // ggml_vec_soft_max_f32 over llama.cpp's KV window (a multiple of 256 cells, masked ones -inf): SIMD expf
         // in chunks of 16, each chunk's sum reduced in float, chunk sums added in double. Masked cells add 0.
-        double sum = 0;
-        for (int c = 0; c <= pos; c += GgmlMath.CHUNK) {
-            for (int k = 0; k < GgmlMath.CHUNK; k++) {
-                int t = c + k;
-                float e = t <= pos ? GgmlMath.expf(s[t] - max) : 0f;
-                if (t <= pos) s[t] = e;
-                chunk[k] = e;
-            }
-            sum += GgmlMath.reduce16(chunk, 0);
-        }
+        int full = KEYS16 ? keys - keys % GgmlMath.CHUNK : 0;
+        double sum = full > 0 ? expChunksVector(s, full, max) : 0;
+        sum += expChunksScalar(s, full, keys, max, chunk);
         float inv = (float) (1.0 / sum);
-        java.util.Arrays.fill(o, 0, hd, 0f);
-        for (int t = 0; t <= pos; t++) {
+        for (int t = 0; t < keys; t++) {
             float p = s[t] * inv;
-            if (half) p = Activations.half(p); // ggml converts the probabilities to V's type (fp16) before V^T . p
-            long vOff = (long) t * kvStride + (long) kvh * hd;
-            if (half) for (int d = 0; d < hd; d++) o[d] += p * Float.float16ToFloat(v.getAtIndex(WeightKernel.F16, vOff + d));
-            else addScaled(o, v, vOff * 4, p, hd);
+            s[t] = half ? Activations.half(p) : p; // ggml converts the probabilities to V's type (fp16) before V^T . p
+        }
+        long vBase = (long) kvh * hd;
+        if (half) {
+            java.util.Arrays.fill(o, 0, hd, 0f);
+            for (int t = 0; t < keys; t++) {
+                long vOff = (long) t * kvStride + vBase;
+                for (int d = 0; d < hd; d++) o[d] += s[t] * Float.float16ToFloat(v.getAtIndex(WeightKernel.F16, vOff + d));
+            }
+        } else if (VectorWidth.ENABLED) {
+            weightedSumVector(v, vBase, kvStride, s, keys, o, hd);
+        } else {
+            weightedSumScalar(v, vBase, kvStride, s, keys, o, hd);
         }
         MemorySegment.copy(o, 0, out, WeightKernel.F32, qOff * 4, hd);
     }
 
+    /** {@code max(s[0 .. n))} with {@link Math#max} (NaN wins, +0 over -0): an order-free result. */
+    static float maxScalar(float[] s, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < n; t++) max = Math.max(max, s[t]);
+        return max;
+    }
+
+    /** {@link #maxScalar} lane-wise ({@code FloatVector.max} is {@code Math.max} per lane), then across the lanes. */
+    static float maxVector(float[] s, int n) {
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int t = 0;
+        for (int upper = S.loopBound(n); t < upper; t += S.length()) m = m.max(FloatVector.fromArray(S, s, t));
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; t < n; t++) max = Math.max(max, s[t]);
+        return max;
+    }
+
     /**
-     * {@code o[d] += p * v[d]} for {@code d < hd} ({@code v} floats from byte {@code off}): a multiply then an add per
-     * lane, as the scalar loop, so the same bits whether the vector or the scalar code runs.
+     * {@code s[t] = expf(s[t] - max)} for {@code t} in {@code [from, to)} (at most one chunk past a multiple of 16 from
+     * {@code from}) with {@link GgmlMath#expf}, in chunks of 16 whose {@link GgmlMath#reduce16} sums add up in double;
+     * cells of the last chunk past {@code to} count 0 (llama.cpp's masked cells).
      */
-    static void addScaled(float[] o, MemorySegment v, long off, float p, int hd) {
-        int d = 0;
-        if (VectorWidth.ENABLED) {
-            for (int upper = S.loopBound(hd); d < upper; d += S.length())
-                FloatVector.fromArray(S, o, d).add(FloatVector.fromMemorySegment(S, v, off + 4L * d, ByteOrder.LITTLE_ENDIAN)
-                        .mul(p)).intoArray(o, d);
+    static double expChunksScalar(float[] s, int from, int to, float max, float[] chunk) {
+        double sum = 0;
+        for (int c = from; c < to; c += GgmlMath.CHUNK) {
+            for (int k = 0; k < GgmlMath.CHUNK; k++) {
+                int t = c + k;
+                float e = t < to ? GgmlMath.expf(s[t] - max) : 0f;
+                if (t < to) s[t] = e;
+                chunk[k] = e;
+            }
+            sum += GgmlMath.reduce16(chunk, 0);
         }
-        for (; d < hd; d++) o[d] += p * v.getAtIndex(WeightKernel.F32, off / 4 + d);
+        return sum;
+    }
+
+    /**
+     * {@link #expChunksScalar} over {@code [0, n)}, {@code n} a multiple of 16, with 16 float lanes: {@link GgmlMath#expf}
+     * step for step on the lanes (the same FMAs and products), {@code scalb(j, n)} as two exact-or-once-rounded
+     * products {@code j * 2^(n >> 1) * 2^(n - (n >> 1))} (|n| <= 192, so both factors and the first product are normal
+     * floats and only the second product rounds, as scalb's one rounding), the chunk sum by {@link GgmlMath#reduce16}'s
+     * tree. Written inline: a vector crossing a call that C2 does not inline is boxed.
+     */
+    static double expChunksVector(float[] s, int n, float max) {
+        assert KEYS16 && n % 16 == 0;
+        final float r = 0x1.8p23f;
+        FloatVector zero = FloatVector.zero(S), inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        double sum = 0;
+        for (int c = 0; c < n; c += 16) {
+            FloatVector x = FloatVector.fromArray(S, s, c).sub(max);
+            FloatVector nf = x.fma(0x1.715476p+0f, r).sub(r);
+            FloatVector minus = nf.neg();
+            FloatVector b = minus.fma(FloatVector.broadcast(S, 0x1.7f7d1cp-20f), minus.fma(FloatVector.broadcast(S, 0x1.62e4p-1f), x));
+            FloatVector u = b.mul(b);
+            FloatVector j = b.fma(0x1.0e4020p-7f, 0x1.573e2ep-5f).fma(u, b.fma(0x1.555e66p-3f, 0x1.fffdb6p-2f))
+                    .fma(u, b.fma(0x1.ffffecp-1f, 1.0f));
+            IntVector ni = (IntVector) nf.convert(VectorOperators.F2I, 0);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector n2 = ni.sub(n1);
+            FloatVector e = j.mul(n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            e = e.blend(zero.blend(inf, nf.compare(VectorOperators.GT, 0f)), nf.abs().compare(VectorOperators.GT, 192f));
+            e.intoArray(s, c);
+            e = e.add(e.rearrange(VectorWidth.ROTATE_8));
+            e = e.add(e.rearrange(VectorWidth.ROTATE_4));
+            e = e.add(e.rearrange(VectorWidth.ROTATE_2));
+            e = e.add(e.rearrange(VectorWidth.ROTATE_1));
+            sum += e.lane(0);
+        }
+        return sum;
+    }
+
+    /**
+     * {@code o[d] = sum_t p[t] * v_t[d]} over keys {@code t < keys} ({@code v_t} the F32 row at element
+     * {@code vBase + t * kvStride}), each lane summed from 0 in key order, a product then an add per key.
+     */
+    static void weightedSumScalar(MemorySegment v, long vBase, long kvStride, float[] p, int keys, float[] o, int hd) {
+        java.util.Arrays.fill(o, 0, hd, 0f);
+        for (int t = 0; t < keys; t++) {
+            long off = vBase + t * kvStride;
+            for (int d = 0; d < hd; d++) o[d] += p[t] * v.getAtIndex(WeightKernel.F32, off + d);
+        }
+    }
+
+    /**
+     * {@link #weightedSumScalar} with the sums in registers: four vectors of output lanes at a time run over all the
+     * keys (instead of loading and storing {@code o} per key); each lane still adds {@code p[t] * v_t[d]} in key
+     * order, so the bits are the same.
+     */
+    static void weightedSumVector(MemorySegment v, long vBase, long kvStride, float[] p, int keys, float[] o, int hd) {
+        int l = S.length(), d = 0;
+        for (; d + 4 * l <= hd; d += 4 * l) {
+            FloatVector o0 = FloatVector.zero(S), o1 = o0, o2 = o0, o3 = o0;
+            for (int t = 0; t < keys; t++) {
+                long off = (vBase + t * kvStride + d) * 4;
+                float pt = p[t];
+                o0 = o0.add(FloatVector.fromMemorySegment(S, v, off, ByteOrder.LITTLE_ENDIAN).mul(pt));
+                o1 = o1.add(FloatVector.fromMemorySegment(S, v, off + 4L * l, ByteOrder.LITTLE_ENDIAN).mul(pt));
+                o2 = o2.add(FloatVector.fromMemorySegment(S, v, off + 8L * l, ByteOrder.LITTLE_ENDIAN).mul(pt));
+                o3 = o3.add(FloatVector.fromMemorySegment(S, v, off + 12L * l, ByteOrder.LITTLE_ENDIAN).mul(pt));
+            }
+            o0.intoArray(o, d);
+            o1.intoArray(o, d + l);
+            o2.intoArray(o, d + 2 * l);
+            o3.intoArray(o, d + 3 * l);
+        }
+        for (; d + l <= hd; d += l) {
+            FloatVector o0 = FloatVector.zero(S);
+            for (int t = 0; t < keys; t++)
+                o0 = o0.add(FloatVector.fromMemorySegment(S, v, (vBase + t * kvStride + d) * 4, ByteOrder.LITTLE_ENDIAN).mul(p[t]));
+            o0.intoArray(o, d);
+        }
+        for (; d < hd; d++) {
+            float acc = 0f;
+            for (int t = 0; t < keys; t++) acc += p[t] * v.getAtIndex(WeightKernel.F32, vBase + t * kvStride + d);
+            o[d] = acc;
+        }
     }
 
     private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
     /** {@link #scores16} runs: vector kernels on, 16 float lanes. */
-    private static final boolean KEYS16 = VectorWidth.ENABLED && S.length() == 16;
+    static final boolean KEYS16 = VectorWidth.ENABLED && S.length() == 16;
     /** The transpose tree's two-input shuffles (negative: lane {@code i + 16} of the second vector). */
     private static final VectorShuffle<Float> X1 = shuffle(0, 1, 2, 3, 4, 5, 6, 7, -16, -15, -14, -13, -12, -11, -10, -9),
             Y1 = shuffle(8, 9, 10, 11, 12, 13, 14, 15, -8, -7, -6, -5, -4, -3, -2, -1),
