@@ -110,9 +110,23 @@ final class BenchCommand implements Callable<Integer> {
         if (threads != null && threads < 1) throw new ParameterException(spec.commandLine(), "-t must be at least 1");
     }
 
-    /** Runs {@code body} (returning seconds) once to warm up, then {@code -r} times. */
+    /** Warm-up runs at most, before the measured ones. */
+    static final int MAX_WARMUPS = 5;
+
+    /**
+     * Runs {@code body} (returning seconds) to warm up until a run is no more than 5% faster than the one before (the
+     * JIT has compiled the kernels: on two cores its compiler threads share the CPU with the workers, and the last
+     * kernels reach the optimizing compiler only seconds into the process), at most {@link #MAX_WARMUPS} times; then
+     * {@code -r} times.
+     */
     private Result measure(String name, int nPrompt, int nGen, java.util.function.DoubleSupplier body) {
-        body.getAsDouble();
+        double last = body.getAsDouble();
+        for (int i = 1; i < MAX_WARMUPS; i++) {
+            double next = body.getAsDouble();
+            boolean settled = next > 0.95 * last;
+            last = next;
+            if (settled) break;
+        }
         double[] ts = new double[repetitions];
         int tokens = nPrompt + nGen;
         for (int i = 0; i < repetitions; i++) ts[i] = tokens / body.getAsDouble();
