@@ -1,5 +1,12 @@
 package io.aircela.backend.cpu.internal;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * The activation rows {@code x (n, cols)} of one matmul, in the form its weight kernel consumes.
  * llama.cpp's CPU backend does not multiply quantized weights with float activations: it first
@@ -24,6 +31,15 @@ public final class Activations {
         /** ggml Q8_K blocks of 256: q, d as float, sums of 16 q in {@link #bsums} (K-quant weights). */
         Q8_K
     }
+
+    private static final VectorSpecies<Float> S = VectorWidth.FLOATS;
+    private static final int L = S.length();
+    /** Vector quantization: vector kernels on and 8+ float lanes (a float vector's integers make a byte vector). */
+    private static final boolean VQ = VectorWidth.ENABLED && L >= 8;
+    private static final VectorSpecies<Byte> QB = VectorWidth.bytes(Math.max(64, 8 * L));
+    private static final VectorSpecies<Short> QS = VectorWidth.shorts(Math.max(64, 16 * L));
+    /** 1.5 * 2^23: {@code (y + RINT) - RINT} rounds {@code 0 <= y < 2^22} to the nearest integer, ties to even. */
+    private static final float RINT = 12582912f;
 
     public static final int BLOCK = 32;
     /** Elements per Q8_K super-block. */
@@ -95,11 +111,11 @@ public final class Activations {
             }
             case Q8_0, Q8_1 -> {
                 assert cols % BLOCK == 0;
-                for (int b = from / BLOCK; b < to / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1);
+                for (int b = from / BLOCK; b < to / BLOCK; b++) quantizeBlock(b, form == Form.Q8_1, VQ);
             }
             case Q8_K -> {
                 assert cols % BLOCK_K == 0;
-                for (int b = from / BLOCK_K; b < to / BLOCK_K; b++) quantizeBlockK(b);
+                for (int b = from / BLOCK_K; b < to / BLOCK_K; b++) quantizeBlockK(b, VQ);
             }
         }
     }
@@ -177,19 +193,45 @@ public final class Activations {
      * s = fp16(d * sum q) with the unrounded d. (The portable {@code _ref} versions multiply by 1 / d and
      * round half away from zero; that flips a few q per row by one, enough to move logits by 1e-3.)
      */
-    private void quantizeBlock(int b, boolean withSum) {
+    /**
+     * ggml's {@code quantize_row_q8_0}/{@code _q8_1} for block {@code b}: {@code d = amax / 127}, {@code q = rint(x * 127 /
+     * amax)}; in vector lanes when {@code vector} (bit for bit the scalar loop: the same products, rint as an exact
+     * add/subtract of 1.5 * 2^23 on |y| with y's sign put back; a block with an infinite or NaN element, or whose
+     * inverse scale overflows, takes the scalar loop). Decode quantizes every matmul input on the calling thread
+     * while the workers wait, so this is on the critical path.
+     */
+    void quantizeBlock(int b, boolean withSum, boolean vector) {
         int o = b * BLOCK;
         float amax = 0f;
-        for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
+        if (vector) {
+            FloatVector m = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK; j += L) m = m.max(FloatVector.fromArray(S, x, o + j).abs());
+            amax = m.reduceLanes(VectorOperators.MAX);
+        } else for (int j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(x[o + j]));
         float dd = amax / 127f;
         float id = amax != 0f ? 127f / amax : 0f;
         int sum = 0, qlo = pairOrder(b, 0), qhi = pairOrder(b, 16);
-        for (int j = 0; j < BLOCK; j++) {
-            float v = (float) Math.rint(x[o + j] * id);
-            q[o + j] = v;
-            qb[o + j] = (byte) v;
-            qs[j < 16 ? qlo + j : qhi + j - 16] = (short) v;
-            sum += (int) v;
+        if (vector && amax <= Float.MAX_VALUE && id <= Float.MAX_VALUE) { // |x * id| <= 127 (+ rounding)
+            IntVector sums = IntVector.zero(VectorWidth.ints(S.vectorBitSize()));
+            for (int j = 0; j < BLOCK; j += L) {
+                FloatVector y = FloatVector.fromArray(S, x, o + j).mul(id);
+                FloatVector v = y.abs().add(RINT).sub(RINT).reinterpretAsInts()
+                        .or(y.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats();
+                v.intoArray(q, o + j);
+                IntVector iv = (IntVector) v.convert(VectorOperators.F2I, 0);
+                ((ByteVector) iv.convertShape(VectorOperators.I2B, QB, 0)).intoArray(qb, o + j);
+                ((ShortVector) iv.convertShape(VectorOperators.I2S, QS, 0)).intoArray(qs, j < 16 ? qlo + j : qhi + j - 16);
+                sums = sums.add(iv);
+            }
+            sum = sums.reduceLanes(VectorOperators.ADD);
+        } else {
+            for (int j = 0; j < BLOCK; j++) {
+                float v = (float) Math.rint(x[o + j] * id);
+                q[o + j] = v;
+                qb[o + j] = (byte) v;
+                qs[j < 16 ? qlo + j : qhi + j - 16] = (short) v;
+                sum += (int) v;
+            }
         }
         d[b] = half(dd);
         s[b] = withSum ? half(dd * sum) : 0f;
@@ -213,27 +255,59 @@ public final class Activations {
      * magnitude (the first one) fixes {@code iscale = -127 / max}; {@code q = min(127, nearest_int(iscale * x))}
      * with nearest_int's round-half-even; {@code d = 1 / iscale} as a float; then the sums of each 16 q.
      */
-    private void quantizeBlockK(int b) {
+    void quantizeBlockK(int b, boolean vector) {
         int o = b * BLOCK_K;
         float amax = 0f, max = 0f;
-        for (int j = 0; j < BLOCK_K; j++) {
-            float ax = Math.abs(x[o + j]);
-            if (ax > amax) {
-                amax = ax;
+        if (vector) {
+            FloatVector m = FloatVector.zero(S);
+            for (int j = 0; j < BLOCK_K; j += L) m = m.max(FloatVector.fromArray(S, x, o + j).abs());
+            amax = m.reduceLanes(VectorOperators.MAX);
+            vector = amax <= Float.MAX_VALUE; // NaN (which the scalar scan skips) or infinity: the scalar loop
+            if (vector && amax != 0f) {
+                int j = 0;
+                while (Math.abs(x[o + j]) != amax) j++; // the first element of largest magnitude, as the scan keeps
                 max = x[o + j];
             }
         }
-        float iscale = amax != 0f ? -127f / max : 0f;
-        for (int j = 0; j < BLOCK_K; j++) {
-            float v = Math.min(127f, (float) Math.rint(iscale * x[o + j]));
-            q[o + j] = v;
-            qb[o + j] = (byte) v;
-            qs[o + j] = (short) v;
+        if (!vector) {
+            amax = 0f;
+            for (int j = 0; j < BLOCK_K; j++) {
+                float ax = Math.abs(x[o + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[o + j];
+                }
+            }
         }
-        for (int g = 0; g < BLOCK_K / 16; g++) {
-            int sum = 0;
-            for (int j = 0; j < 16; j++) sum += qb[o + 16 * g + j];
-            bsums[b * (BLOCK_K / 16) + g] = sum;
+        float iscale = amax != 0f ? -127f / max : 0f;
+        if (vector && Math.abs(iscale) <= Float.MAX_VALUE) { // |x * iscale| <= 127 (+ rounding)
+            VectorSpecies<Integer> is = VectorWidth.ints(S.vectorBitSize());
+            for (int g = 0; g < BLOCK_K / 16; g++) {
+                IntVector sums = IntVector.zero(is);
+                for (int j = 16 * g; j < 16 * g + 16; j += L) {
+                    FloatVector y = FloatVector.fromArray(S, x, o + j).mul(iscale);
+                    FloatVector v = y.abs().add(RINT).sub(RINT).reinterpretAsInts()
+                            .or(y.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().min(127f);
+                    v.intoArray(q, o + j);
+                    IntVector iv = (IntVector) v.convert(VectorOperators.F2I, 0);
+                    ((ByteVector) iv.convertShape(VectorOperators.I2B, QB, 0)).intoArray(qb, o + j);
+                    ((ShortVector) iv.convertShape(VectorOperators.I2S, QS, 0)).intoArray(qs, o + j);
+                    sums = sums.add(iv);
+                }
+                bsums[b * (BLOCK_K / 16) + g] = sums.reduceLanes(VectorOperators.ADD);
+            }
+        } else {
+            for (int j = 0; j < BLOCK_K; j++) {
+                float v = Math.min(127f, (float) Math.rint(iscale * x[o + j]));
+                q[o + j] = v;
+                qb[o + j] = (byte) v;
+                qs[o + j] = (short) v;
+            }
+            for (int g = 0; g < BLOCK_K / 16; g++) {
+                int sum = 0;
+                for (int j = 0; j < 16; j++) sum += qb[o + 16 * g + j];
+                bsums[b * (BLOCK_K / 16) + g] = sum;
+            }
         }
         d[b] = amax != 0f ? 1f / iscale : 0f;
     }
