@@ -374,7 +374,7 @@ public final class CpuBackend implements ComputeBackend {
         grow(acc, a.headDim());
         attention.set(a, q, k, v, out, cache);
         try {
-            pool.parallelFor(a.n() * a.heads(), attention);
+            pool.parallelFor(attention.units(), attention);
         } finally {
             attention.clear();
         }

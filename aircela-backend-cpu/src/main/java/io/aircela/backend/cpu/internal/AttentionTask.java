@@ -13,7 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Causal attention, split over (query row, head) pairs. For query row {@code i} at position
+ * Causal attention, split over (query row, head) pairs, or for a prompt over (query row, KV head) pairs that run all the
+ * query heads sharing that KV head together (grouped-query attention reads each K and V row once per group, not once
+ * per head; per head the same operations in the same order, so the same bits). For query row {@code i} at position
  * {@code p = startPos + i} and head {@code h} (KV head {@code h / (heads / kvHeads)}):
  * {@code s_t = (q . k_t) * scale} for {@code t <= p}, softmax with the max subtracted (exactly as ggml's
  * {@code ggml_vec_soft_max_f32}, see {@link GgmlMath}), {@code out = sum_t p_t v_t}. With an F16 cache
@@ -30,7 +32,10 @@ public final class AttentionTask implements WorkerPool.Body {
     private MemorySegment v;
     private MemorySegment out;
     private boolean half;
+    private boolean grouped;
     private final float[][] chunks;
+    /** Per-worker scratch of the grouped path: per query head of a group, scores, query and output. */
+    private final float[][][] groupScores, groupQuery, groupAcc;
 
     /** Per-worker scratch: {@code scores[w]} of the context length, {@code query[w], acc[w]} of headDim. */
     public AttentionTask(float[][] scores, float[][] query, float[][] acc) {
@@ -38,6 +43,9 @@ public final class AttentionTask implements WorkerPool.Body {
         this.query = query;
         this.acc = acc;
         this.chunks = new float[scores.length][GgmlMath.CHUNK];
+        this.groupScores = new float[scores.length][0][];
+        this.groupQuery = new float[scores.length][0][];
+        this.groupAcc = new float[scores.length][0][];
     }
 
     public void set(Op.Attention op, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment out,
@@ -48,11 +56,109 @@ public final class AttentionTask implements WorkerPool.Body {
         this.v = v;
         this.out = out;
         this.half = cacheType == QuantType.F16;
+        setGrouped(op.n() > 1);
+    }
+
+    /**
+     * Splits the next {@link #run} over (query row, KV head) units, each computing all the query heads of the group
+     * (every K and V row read once for them), rows longest first; or over (query row, head) units. The bits are the
+     * same either way. {@link #set} picks grouped for a prompt (n > 1); a decode step keeps one unit per head.
+     */
+    void setGrouped(boolean grouped) {
+        this.grouped = grouped;
+        if (!grouped) return;
+        int g = op.heads() / op.kvHeads(), keys = op.startPos() + op.n(), hd = op.headDim();
+        for (int w = 0; w < groupScores.length; w++) {
+            groupScores[w] = grow(groupScores[w], g, keys);
+            groupQuery[w] = grow(groupQuery[w], g, hd);
+            groupAcc[w] = grow(groupAcc[w], g, hd);
+        }
+    }
+
+    private static float[][] grow(float[][] a, int count, int size) {
+        if (a.length < count) a = java.util.Arrays.copyOf(a, count);
+        for (int i = 0; i < count; i++) if (a[i] == null || a[i].length < size) a[i] = new float[size];
+        return a;
+    }
+
+    /** The units of {@link #run}'s loop: query rows times KV heads (grouped) or times heads. */
+    public int units() {
+        return op.n() * (grouped ? op.kvHeads() : op.heads());
     }
 
     @Override
     public void run(int from, int to, int worker) {
-        for (int u = from; u < to; u++) one(u / op.heads(), u % op.heads(), worker);
+        if (grouped) {
+            int kvHeads = op.kvHeads(), last = op.n() - 1;
+            // the longest rows (most keys) first, so the workers' last chunks are the short ones
+            for (int u = from; u < to; u++) group(last - u / kvHeads, u % kvHeads, worker);
+        } else {
+            for (int u = from; u < to; u++) one(u / op.heads(), u % op.heads(), worker);
+        }
+    }
+
+    /**
+     * {@link #one} for the {@code G = heads / kvHeads} query heads {@code kvh * G ..} of KV head {@code kvh}, step for
+     * step per head (the same dots, softmax and V sum, so the same bits), with the loops over keys outside the loops
+     * over heads: a block of 16 K rows, or a V row, is loaded once (then from L1) for all of them.
+     */
+    private void group(int i, int kvh, int worker) {
+        int hd = op.headDim(), heads = op.heads(), g = heads / op.kvHeads();
+        int kvStride = op.kvHeads() * hd;
+        int pos = op.startPos() + i, keys = pos + 1;
+        float scale = op.scale();
+        float[][] qs = groupQuery[worker], ss = groupScores[worker], os = groupAcc[worker];
+        float[] chunk = chunks[worker];
+        long qOff = ((long) i * heads + (long) kvh * g) * hd;
+        for (int h = 0; h < g; h++) {
+            float[] qh = qs[h];
+            MemorySegment.copy(q, WeightKernel.F32, (qOff + (long) h * hd) * 4, qh, 0, hd);
+            if (half) for (int d = 0; d < hd; d++) qh[d] = Activations.half(qh[d]);
+        }
+        long base = (long) kvh * hd;
+        int t0 = 0;
+        if (!half && KEYS16 && hd % 16 == 0) {
+            for (; t0 + 16 <= keys; t0 += 16) {
+                long kOff = base + (long) t0 * kvStride;
+                for (int h = 0; h < g; h++) scores16(k, kOff, kvStride, qs[h], hd, scale, ss[h], t0);
+            }
+        }
+        for (int t = t0; t < keys; t++) {
+            long kOff = (long) t * kvStride + base;
+            for (int h = 0; h < g; h++) {
+                float dot = half ? F16Kernel.dotScalar(k, kOff * 2, qs[h], 0, hd) : F32Kernel.dotVectorOrScalar(k, kOff * 4, qs[h], hd);
+                ss[h][t] = dot * scale;
+            }
+        }
+        for (int h = 0; h < g; h++) softmax(ss[h], keys, chunk);
+        if (half) {
+            for (int h = 0; h < g; h++) java.util.Arrays.fill(os[h], 0, hd, 0f);
+            for (int t = 0; t < keys; t++) {
+                long vOff = (long) t * kvStride + base;
+                for (int d = 0; d < hd; d++) {
+                    float vd = Float.float16ToFloat(v.getAtIndex(WeightKernel.F16, vOff + d));
+                    for (int h = 0; h < g; h++) os[h][d] += ss[h][t] * vd;
+                }
+            }
+        } else if (VectorWidth.ENABLED) {
+            weightedSumGroup(v, base, kvStride, ss, g, keys, os, hd);
+        } else {
+            for (int h = 0; h < g; h++) weightedSumScalar(v, base, kvStride, ss[h], keys, os[h], hd);
+        }
+        for (int h = 0; h < g; h++) MemorySegment.copy(os[h], 0, out, WeightKernel.F32, (qOff + (long) h * hd) * 4, hd);
+    }
+
+    /** {@link #one}'s softmax of {@code s[0 .. keys)} in place (fp16-rounded probabilities for an F16 cache). */
+    private void softmax(float[] s, int keys, float[] chunk) {
+        float max = KEYS16 ? maxVector(s, keys) : maxScalar(s, keys);
+        int full = KEYS16 ? keys - keys % GgmlMath.CHUNK : 0;
+        double sum = full > 0 ? expChunksVector(s, full, max) : 0;
+        sum += expChunksScalar(s, full, keys, max, chunk);
+        float inv = (float) (1.0 / sum);
+        for (int t = 0; t < keys; t++) {
+            float p = s[t] * inv;
+            s[t] = half ? Activations.half(p) : p;
+        }
     }
 
     private void one(int i, int h, int worker) {
@@ -220,6 +326,108 @@ public final class AttentionTask implements WorkerPool.Body {
             float acc = 0f;
             for (int t = 0; t < keys; t++) acc += p[t] * v.getAtIndex(WeightKernel.F32, vBase + t * kvStride + d);
             o[d] = acc;
+        }
+    }
+
+    /**
+     * {@link #weightedSumVector} for {@code g} heads' probabilities {@code p[h]} against the same V rows: four (or two)
+     * heads at a time share each V row's loads; every head's lane still adds {@code p[h][t] * v_t[d]} (a product,
+     * then an add) from 0 in key order, so each {@code o[h]} has {@link #weightedSumVector}'s bits.
+     */
+    static void weightedSumGroup(MemorySegment v, long vBase, long kvStride, float[][] p, int g, int keys, float[][] o, int hd) {
+        int h = 0;
+        if (hd % (4 * S.length()) == 0) {
+            for (; h + 4 <= g; h += 4) weightedSum4(v, vBase, kvStride, p[h], p[h + 1], p[h + 2], p[h + 3], keys,
+                    o[h], o[h + 1], o[h + 2], o[h + 3], hd);
+            for (; h + 2 <= g; h += 2) weightedSum2(v, vBase, kvStride, p[h], p[h + 1], keys, o[h], o[h + 1], hd);
+        }
+        for (; h < g; h++) weightedSumVector(v, vBase, kvStride, p[h], keys, o[h], hd);
+    }
+
+    /** Four heads' {@link #weightedSumVector}s ({@code hd} a multiple of four vectors): 16 sums in registers. */
+    static void weightedSum4(MemorySegment v, long vBase, long kvStride, float[] pa, float[] pb, float[] pc, float[] pd,
+                             int keys, float[] oa, float[] ob, float[] oc, float[] od, int hd) {
+        int l = S.length();
+        for (int d = 0; d < hd; d += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0,
+                    c0 = a0, c1 = a0, c2 = a0, c3 = a0, d0 = a0, d1 = a0, d2 = a0, d3 = a0;
+            for (int t = 0; t < keys; t++) {
+                long off = (vBase + t * kvStride + d) * 4;
+                FloatVector v0 = FloatVector.fromMemorySegment(S, v, off, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, v, off + 4L * l, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v2 = FloatVector.fromMemorySegment(S, v, off + 8L * l, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v3 = FloatVector.fromMemorySegment(S, v, off + 12L * l, ByteOrder.LITTLE_ENDIAN);
+                float x = pa[t];
+                a0 = a0.add(v0.mul(x));
+                a1 = a1.add(v1.mul(x));
+                a2 = a2.add(v2.mul(x));
+                a3 = a3.add(v3.mul(x));
+                x = pb[t];
+                b0 = b0.add(v0.mul(x));
+                b1 = b1.add(v1.mul(x));
+                b2 = b2.add(v2.mul(x));
+                b3 = b3.add(v3.mul(x));
+                x = pc[t];
+                c0 = c0.add(v0.mul(x));
+                c1 = c1.add(v1.mul(x));
+                c2 = c2.add(v2.mul(x));
+                c3 = c3.add(v3.mul(x));
+                x = pd[t];
+                d0 = d0.add(v0.mul(x));
+                d1 = d1.add(v1.mul(x));
+                d2 = d2.add(v2.mul(x));
+                d3 = d3.add(v3.mul(x));
+            }
+            a0.intoArray(oa, d);
+            a1.intoArray(oa, d + l);
+            a2.intoArray(oa, d + 2 * l);
+            a3.intoArray(oa, d + 3 * l);
+            b0.intoArray(ob, d);
+            b1.intoArray(ob, d + l);
+            b2.intoArray(ob, d + 2 * l);
+            b3.intoArray(ob, d + 3 * l);
+            c0.intoArray(oc, d);
+            c1.intoArray(oc, d + l);
+            c2.intoArray(oc, d + 2 * l);
+            c3.intoArray(oc, d + 3 * l);
+            d0.intoArray(od, d);
+            d1.intoArray(od, d + l);
+            d2.intoArray(od, d + 2 * l);
+            d3.intoArray(od, d + 3 * l);
+        }
+    }
+
+    /** Two heads' {@link #weightedSumVector}s ({@code hd} a multiple of four vectors). */
+    static void weightedSum2(MemorySegment v, long vBase, long kvStride, float[] pa, float[] pb, int keys,
+                             float[] oa, float[] ob, int hd) {
+        int l = S.length();
+        for (int d = 0; d < hd; d += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int t = 0; t < keys; t++) {
+                long off = (vBase + t * kvStride + d) * 4;
+                FloatVector v0 = FloatVector.fromMemorySegment(S, v, off, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, v, off + 4L * l, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v2 = FloatVector.fromMemorySegment(S, v, off + 8L * l, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v3 = FloatVector.fromMemorySegment(S, v, off + 12L * l, ByteOrder.LITTLE_ENDIAN);
+                float x = pa[t];
+                a0 = a0.add(v0.mul(x));
+                a1 = a1.add(v1.mul(x));
+                a2 = a2.add(v2.mul(x));
+                a3 = a3.add(v3.mul(x));
+                x = pb[t];
+                b0 = b0.add(v0.mul(x));
+                b1 = b1.add(v1.mul(x));
+                b2 = b2.add(v2.mul(x));
+                b3 = b3.add(v3.mul(x));
+            }
+            a0.intoArray(oa, d);
+            a1.intoArray(oa, d + l);
+            a2.intoArray(oa, d + 2 * l);
+            a3.intoArray(oa, d + 3 * l);
+            b0.intoArray(ob, d);
+            b1.intoArray(ob, d + l);
+            b2.intoArray(ob, d + 2 * l);
+            b3.intoArray(ob, d + 3 * l);
         }
     }
 
