@@ -26,10 +26,7 @@ class Q8_0GemmTest {
         Random random = new Random(17);
         try (Arena arena = Arena.ofConfined()) {
             long rowBytes = (long) cols / 32 * Q8_0Kernel.BLOCK_BYTES;
-            MemorySegment w = arena.allocate(rowBytes * rows, 64);
-            for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
-            for (long b = 0; b < w.byteSize(); b += Q8_0Kernel.BLOCK_BYTES)
-                w.set(HALF, b, Float.floatToFloat16(random.nextFloat(-0.05f, 0.05f)));
+            MemorySegment w = weights(arena, rows * rowBytes, random);
             Activations a = new Activations();
             a.reserve(n, cols);
             for (int i = 0; i < n * cols; i++) a.x[i] = i % 97 == 0 ? 1e4f : random.nextFloat(-2f, 2f);
@@ -80,10 +77,7 @@ class Q8_0GemmTest {
         Random random = new Random(23);
         try (Arena arena = Arena.ofConfined()) {
             long rowBytes = (long) cols / 32 * Q8_0Kernel.BLOCK_BYTES;
-            MemorySegment w = arena.allocate(rowBytes * rows, 64);
-            for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
-            for (long b = 0; b < w.byteSize(); b += Q8_0Kernel.BLOCK_BYTES)
-                w.set(HALF, b, Float.floatToFloat16(random.nextFloat(-0.05f, 0.05f)));
+            MemorySegment w = weights(arena, rows * rowBytes, random);
             Activations a = new Activations();
             a.reserve(n, cols);
             for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
@@ -102,5 +96,14 @@ class Q8_0GemmTest {
                 assertEquals(Float.floatToRawIntBits(plain.getAtIndex(WeightKernel.F32, i)),
                         Float.floatToRawIntBits(packed.getAtIndex(WeightKernel.F32, i)), "output " + i);
         }
+    }
+
+    /** {@code bytes} of random Q8_0 blocks with scales in [-0.05, 0.05). */
+    private static MemorySegment weights(Arena arena, long bytes, Random random) {
+        MemorySegment w = arena.allocate(bytes, 64);
+        for (long i = 0; i < w.byteSize(); i++) w.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt());
+        for (long b = 0; b < w.byteSize(); b += Q8_0Kernel.BLOCK_BYTES)
+            w.set(HALF, b, Float.floatToFloat16(random.nextFloat(-0.05f, 0.05f)));
+        return w;
     }
 }
