@@ -3,6 +3,7 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
@@ -115,6 +116,26 @@ public final class VectorWidth {
             case 128 -> IntVector.SPECIES_128;
             case 256 -> IntVector.SPECIES_256;
             default -> IntVector.SPECIES_512;
+        };
+    }
+
+    /** The long species of {@code bits} (64 to 512) bits. */
+    static VectorSpecies<Long> longs(int bits) {
+        return switch (bits) {
+            case 64 -> LongVector.SPECIES_64;
+            case 128 -> LongVector.SPECIES_128;
+            case 256 -> LongVector.SPECIES_256;
+            default -> LongVector.SPECIES_512;
+        };
+    }
+
+    /** The float species of {@code bits} (64 to 512) bits, whatever {@link #FLOATS} is. */
+    static VectorSpecies<Float> floats(int bits) {
+        return switch (bits) {
+            case 64 -> FloatVector.SPECIES_64;
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            default -> FloatVector.SPECIES_512;
         };
     }
 

@@ -117,11 +117,61 @@ class KQuantKernelTwinTest {
             Activations a = activations();
             check("q5_K", w, dequantizeQ5K(w), a,
                     (m, x, xo) -> Q5_KKernel.dotScalar(m, 0, x.q, x.d, x.bsums, xo, COLS, new float[8]),
-                    (m, x, xo) -> Q5_KKernel.dotVector(m, 0, x.qb, x.d, x.bsums, xo, COLS, new float[8]));
+                    (m, x, xo) -> Q5_KKernel.dotVector(m, 0, x.qs, x.d, x.bsums, xo, COLS, new float[8]));
             float[] row = new float[COLS];
             new Q5_KKernel().dequantizeRow(w, 0, row, 0, COLS);
             assertArrayEquals(dequantizeQ5K(w), row, 1e-6f);
         }
+    }
+
+    /**
+     * The Q5_K vector kernel's short lanes at their bounds: 5-bit values 31 (all bits set), scales and mins 63,
+     * activations -128 and 127, alike and mixed, and random rows with random activations; twins bit-identical.
+     */
+    @Test
+    void q5_KExtremesAreExact() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment full = randomBlocks(arena, 176, 0, 2);
+            for (int b = 0; b < COLS / 256; b++) full.asSlice(176L * b + 4, 172).fill((byte) 0xFF);
+            MemorySegment[] rows = new MemorySegment[6];
+            rows[0] = full;
+            for (int r = 1; r < rows.length; r++) rows[r] = randomBlocks(arena, 176, 0, 2);
+            int[][] patterns = {{-128}, {127}, {-128, 127}, {127, -128, -128, 127, 0}, {-128, -128, -128, 127, 5}};
+            for (int[] pattern : patterns) {
+                Activations a = extremeActivations(pattern);
+                for (MemorySegment m : rows) {
+                    float s = Q5_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, 0, COLS, new float[8]);
+                    float v = Q5_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, 0, COLS, new float[8]);
+                    assertEquals(s, v, "q5_K at the bounds, pattern " + java.util.Arrays.toString(pattern));
+                }
+            }
+            for (int t = 0; t < 20; t++) {
+                Activations a = activations();
+                MemorySegment m = randomBlocks(arena, 176, 0, 2);
+                for (int xo = 0; xo < 2 * COLS; xo += COLS)
+                    assertEquals(Q5_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, xo, COLS, new float[8]),
+                            Q5_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, xo, COLS, new float[8]), "q5_K random " + t);
+            }
+        }
+    }
+
+    /** One row of Q8_K activations repeating {@code pattern}, scales 0.01 (b + 1). */
+    private static Activations extremeActivations(int[] pattern) {
+        Activations a = new Activations();
+        a.reserve(1, COLS);
+        for (int i = 0; i < COLS; i++) {
+            int q = pattern[i % pattern.length];
+            a.q[i] = q;
+            a.qb[i] = (byte) q;
+            a.qs[i] = (short) q;
+        }
+        for (int g = 0; g < COLS / 16; g++) {
+            int sum = 0;
+            for (int j = 0; j < 16; j++) sum += a.qb[16 * g + j];
+            a.bsums[g] = sum;
+        }
+        for (int b = 0; b < COLS / 256; b++) a.d[b] = 0.01f * (b + 1);
+        return a;
     }
 
     @Test
