@@ -33,7 +33,6 @@ import java.nio.ByteOrder;
  */
 public final class Q4_KKernel implements WeightKernel {
     static final int BLOCK_BYTES = 144;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     /** {@link #dotVector}'s short and int lanes: the float width, at least 128 bits (byte species start at 64). */
     private static final int BITS = Math.max(128, VectorWidth.FLOATS.vectorBitSize());
     private static final VectorSpecies<Short> SHORTS = VectorWidth.shorts(BITS);
@@ -179,18 +178,6 @@ public final class Q4_KKernel implements WeightKernel {
     static long mins(int u0, int u1, int u2) {
         int high = u2 >>> 4 & 0x0F0F0F0F | (u1 >>> 6 & 0x03030303) << 4;
         return (u1 & 0x3F3F3F3F) & 0xFFFFFFFFL | (long) high << 32;
-    }
-
-    /**
-     * Lane k: {@code sum over s of (unsigned byte s of u, lane k) * xq[xo + 4k + s]}: 32 unsigned weight bytes
-     * (each below 128) times 32 Q8 activations, four products per int lane.
-     */
-    static IntVector dot4(IntVector u, byte[] xq, int xo) {
-        IntVector x = ByteVector.fromArray(B32, xq, xo).reinterpretAsInts();
-        IntVector g = u.and(0xFF).mul(Q8_0Kernel.signedByte(x, 0));
-        for (int s = 1; s < 4; s++)
-            g = g.add(u.lanewise(VectorOperators.LSHR, 8 * s).and(0xFF).mul(Q8_0Kernel.signedByte(x, s)));
-        return g;
     }
 
     @Override

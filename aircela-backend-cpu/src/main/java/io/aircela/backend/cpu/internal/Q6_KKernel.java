@@ -3,6 +3,7 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -23,19 +24,23 @@ import java.nio.ByteOrder;
  *     ggml_half d;             // super-block scale
  * } block_q6_K;                // 210 bytes, w = d * sc * (q - 32)
  * }</pre>
- * Per super-block, eight int lanes: lane k sums {@code sc * q * q8} (q unsigned, 0..63) over elements 4k .. 4k+3
+ * Per super-block, eight integer lanes: lane k sums {@code sc * q * q8} (q unsigned, 0..63) over elements 4k .. 4k+3
  * of each 32-element chunk, minus {@code 32 * (bsum_2k * sc_2k + bsum_2k+1 * sc_2k+1)};
  * {@code acc[k] = fma(dy * d, lane k, acc[k])}; result {@code hsum_float_8(acc)}.
  */
 public final class Q6_KKernel implements WeightKernel {
     static final int BLOCK_BYTES = 210;
-    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    /** Lanes 4..7: the second 16 elements of a 32-element chunk, which have their own scale. */
-    private static final VectorMask<Integer> UPPER = VectorMask.fromLong(I8, 0xF0);
-    private static final int[] EVEN = {0, 2, 4, 6, 8, 10, 12, 14};
-    private static final int[] ODD = {1, 3, 5, 7, 9, 11, 13, 15};
+    /** {@link #dotVector}'s short and int lanes: the float width, at least 128 bits. */
+    private static final int BITS = Math.max(128, VectorWidth.FLOATS.vectorBitSize());
+    private static final VectorSpecies<Short> SHORTS = VectorWidth.shorts(BITS);
+    private static final VectorSpecies<Integer> INTS = VectorWidth.ints(BITS);
+    /** Columns of a 32-element chunk at a time: as many as short lanes (8, 16 or 32). */
+    private static final int CHUNK = SHORTS.length();
+    private static final VectorSpecies<Byte> BYTES = VectorWidth.bytes(8 * CHUNK);
+    /** One float per four columns: twin lanes {@code cc / 4 ..}. */
+    private static final VectorSpecies<Float> LANES = VectorWidth.floats(8 * CHUNK);
+    /** At 512 bits, int lanes 8..15: columns 16..31 of a chunk, which have their own scale. */
+    private static final VectorMask<Integer> UPPER = VectorMask.fromLong(INTS, CHUNK == 32 ? 0xFF00 : 0);
 
     @Override
     public Activations.Form form() {
@@ -45,7 +50,7 @@ public final class Q6_KKernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, a.bsums, xo, a.cols, tmp)
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qs, a.d, a.bsums, xo, a.cols, tmp)
                 : dotScalar(w, rowOffset, a.q, a.d, a.bsums, xo, a.cols, tmp);
     }
 
@@ -84,46 +89,62 @@ public final class Q6_KKernel implements WeightKernel {
         return GgmlMath.reduce8(acc, 0);
     }
 
-    /** Vector kernel: the twin's lanes as one 8-lane int vector per super-block. */
-    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, int[] bsums, int xo, int cols,
+    /**
+     * Vector kernel, the twin's arithmetic in short lanes ({@link #SHORTS}: the float width, at least 128 bits), as
+     * {@link Q5_KKernel#dotVector}. Per chunk of {@link #CHUNK} columns of the 32-element chunks, for each half of
+     * the super-block: the unsigned 6-bit values (nibble | two qh bits moved to 16 and 32) times the activations,
+     * pre-widened to shorts ({@link Activations#qs}), exactly: {@code |63 * -128| < 2^15}; adjacent lanes pair up
+     * into int lanes, {@code (p + (p << 16)) >> 16} (exact: {@code 2 * 8064 < 2^15}), times the 16-element scale,
+     * summed over the eight chunks. Twin lane k is columns 4k .. 4k+3: the int lanes pair up once more in long lanes,
+     * minus the twin's {@link #correction}s (bsums times scales, paired the same way, times 32), then to float and
+     * the twin's float steps lane for lane, {@code acc[k] = fma(d, lane k, acc[k])}. Integer sums are order-free:
+     * bit-identical to the twin at every width. No vector crosses a call.
+     */
+    public static float dotVector(MemorySegment w, long off, short[] xq, float[] xd, int[] bsums, int xo, int cols,
                                   float[] acc) {
-        FloatVector total = FloatVector.zero(F8);
+        java.util.Arrays.fill(acc, 0, 8, 0f);
         for (int b = 0; b < cols / 256; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 256;
             float d = xd[xb / 256] * WeightKernel.half(w, off + 208);
-            IntVector sum = IntVector.zero(I8);
-            for (int h = 0; h < 2; h++) {
-                IntVector ql0 = ints(w, off + 64 * h), ql1 = ints(w, off + 64 * h + 32), qh = ints(w, off + 128 + 32 * h);
-                for (int t = 0; t < 4; t++) {
-                    IntVector low = (t & 1) == 0 ? ql0 : ql1;
-                    if (t >= 2) low = low.lanewise(VectorOperators.LSHR, 4);
-                    IntVector q = low.and(0x0F0F0F0F)
-                            .or(qh.lanewise(VectorOperators.LSHR, 2 * t).and(0x03030303).lanewise(VectorOperators.LSHL, 4));
-                    int c = 4 * h + t;
-                    IntVector sc = IntVector.broadcast(I8, scale(w, off, 2 * c)).blend(scale(w, off, 2 * c + 1), UPPER);
-                    sum = sum.add(Q4_KKernel.dot4(q, xq, xb + 32 * c).mul(sc));
+            ByteVector scales = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, off + 192, ByteOrder.LITTLE_ENDIAN);
+            for (int cc = 0; cc < 32; cc += CHUNK) { // columns cc .. cc + CHUNK - 1 of every 32-element chunk
+                IntVector sum = IntVector.zero(INTS);
+                for (int h = 0; h < 2; h++) {
+                    ShortVector ql0 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, off + 64 * h + cc,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                    ShortVector ql1 = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, off + 64 * h + 32 + cc,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                    ShortVector qh = (ShortVector) ByteVector.fromMemorySegment(BYTES, w, off + 128 + 32 * h + cc,
+                            ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                    for (int t = 0; t < 4; t++) {
+                        ShortVector low = (t & 1) == 0 ? ql0 : ql1;
+                        low = t < 2 ? low.and((short) 0x0F) : low.lanewise(VectorOperators.LSHR, 4);
+                        ShortVector high = (t == 0 ? qh.lanewise(VectorOperators.LSHL, 4) : t == 1
+                                ? qh.lanewise(VectorOperators.LSHL, 2) : t == 2 ? qh : qh.lanewise(VectorOperators.LSHR, 2))
+                                .and((short) 0x30);
+                        int c = 4 * h + t;
+                        ShortVector p = low.or(high).mul(ShortVector.fromArray(SHORTS, xq, xb + 32 * c + cc));
+                        IntVector pi = p.reinterpretAsInts();
+                        pi = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                        IntVector sc = CHUNK == 32
+                                ? IntVector.broadcast(INTS, scale(w, off, 2 * c)).blend(scale(w, off, 2 * c + 1), UPPER)
+                                : IntVector.broadcast(INTS, scale(w, off, 2 * c + cc / 16));
+                        sum = sum.add(pi.mul(sc));
+                    }
                 }
+                // corrections of twin lanes cc / 4 ..: bsums 2k, 2k+1 times scales 2k, 2k+1, paired like the sums
+                IntVector corr = IntVector.fromArray(INTS, bsums, xb / 16 + cc / 2)
+                        .mul((IntVector) scales.convertShape(VectorOperators.B2I, INTS, cc / CHUNK));
+                LongVector cl = corr.reinterpretAsLongs();
+                cl = cl.add(cl.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32);
+                LongVector quad = sum.reinterpretAsLongs();
+                quad = quad.add(quad.lanewise(VectorOperators.LSHL, 32)).lanewise(VectorOperators.ASHR, 32)
+                        .sub(cl.lanewise(VectorOperators.LSHL, 5));
+                FloatVector lanes = (FloatVector) quad.convertShape(VectorOperators.L2F, LANES, 0);
+                lanes.fma(FloatVector.broadcast(LANES, d), FloatVector.fromArray(LANES, acc, cc / 4)).intoArray(acc, cc / 4);
             }
-            sum = sum.sub(corrections(w, off, bsums, xb / 16));
-            total = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F8, d), total);
         }
-        total.intoArray(acc, 0);
         return GgmlMath.reduce8(acc, 0);
-    }
-
-    /** The eight lanes' {@link #correction}s at once: even/odd scales and bsums de-interleaved. */
-    private static IntVector corrections(MemorySegment w, long off, int[] bsums, int bo) {
-        ShortVector pairs = ByteVector.fromMemorySegment(ByteVector.SPECIES_128, w, off + 192, ByteOrder.LITTLE_ENDIAN)
-                .reinterpretAsShorts();
-        IntVector sc = (IntVector) pairs.convertShape(VectorOperators.S2I, I8, 0);
-        IntVector even = sc.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24);
-        IntVector odd = sc.lanewise(VectorOperators.ASHR, 8);
-        IntVector bEven = IntVector.fromArray(I8, bsums, bo, EVEN, 0), bOdd = IntVector.fromArray(I8, bsums, bo, ODD, 0);
-        return bEven.mul(even).add(bOdd.mul(odd)).lanewise(VectorOperators.LSHL, 5);
-    }
-
-    private static IntVector ints(MemorySegment w, long off) {
-        return ByteVector.fromMemorySegment(B32, w, off, ByteOrder.LITTLE_ENDIAN).reinterpretAsInts();
     }
 
     @Override

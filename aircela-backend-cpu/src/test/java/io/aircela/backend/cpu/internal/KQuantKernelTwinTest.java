@@ -155,6 +155,42 @@ class KQuantKernelTwinTest {
         }
     }
 
+    /**
+     * The Q6_K vector kernel at the bounds: 6-bit values 63 with scales -128, 6-bit 0 with scales 127, 63 with 127,
+     * activations -128 and 127 alike and mixed, and random rows and activations; twins bit-identical.
+     */
+    @Test
+    void q6_KExtremesAreExact() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment[] rows = new MemorySegment[6];
+            for (int r = 0; r < rows.length; r++) rows[r] = randomBlocks(arena, 210, 208);
+            for (int b = 0; b < COLS / 256; b++) {
+                rows[0].asSlice(210L * b, 192).fill((byte) 0xFF);
+                rows[0].asSlice(210L * b + 192, 16).fill((byte) 0x80);
+                rows[1].asSlice(210L * b, 192).fill((byte) 0);
+                rows[1].asSlice(210L * b + 192, 16).fill((byte) 127);
+                rows[2].asSlice(210L * b, 192).fill((byte) 0xFF);
+                rows[2].asSlice(210L * b + 192, 16).fill((byte) 127);
+            }
+            int[][] patterns = {{-128}, {127}, {-128, 127}, {127, -128, -128, 127, 0}, {-128, -128, -128, 127, 5}};
+            for (int[] pattern : patterns) {
+                Activations a = extremeActivations(pattern);
+                for (MemorySegment m : rows) {
+                    float s = Q6_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, 0, COLS, new float[8]);
+                    float v = Q6_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, 0, COLS, new float[8]);
+                    assertEquals(s, v, "q6_K at the bounds, pattern " + java.util.Arrays.toString(pattern));
+                }
+            }
+            for (int t = 0; t < 20; t++) {
+                Activations a = activations();
+                MemorySegment m = randomBlocks(arena, 210, 208);
+                for (int xo = 0; xo < 2 * COLS; xo += COLS)
+                    assertEquals(Q6_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, xo, COLS, new float[8]),
+                            Q6_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, xo, COLS, new float[8]), "q6_K random " + t);
+            }
+        }
+    }
+
     /** One row of Q8_K activations repeating {@code pattern}, scales 0.01 (b + 1). */
     private static Activations extremeActivations(int[] pattern) {
         Activations a = new Activations();
@@ -181,7 +217,7 @@ class KQuantKernelTwinTest {
             Activations a = activations();
             check("q6_K", w, dequantizeQ6K(w), a,
                     (m, x, xo) -> Q6_KKernel.dotScalar(m, 0, x.q, x.d, x.bsums, xo, COLS, new float[8]),
-                    (m, x, xo) -> Q6_KKernel.dotVector(m, 0, x.qb, x.d, x.bsums, xo, COLS, new float[8]));
+                    (m, x, xo) -> Q6_KKernel.dotVector(m, 0, x.qs, x.d, x.bsums, xo, COLS, new float[8]));
             float[] row = new float[COLS];
             new Q6_KKernel().dequantizeRow(w, 0, row, 0, COLS);
             assertArrayEquals(dequantizeQ6K(w), row, 1e-6f);
