@@ -87,20 +87,7 @@ class KQuantKernelTwinTest {
             for (int b = 0; b < COLS / 256; b++) full.asSlice(144L * b + 4, 140).fill((byte) 0xFF);
             int[][] patterns = {{-128}, {127}, {-128, 127}, {127, -128, -128, 127, 0}};
             for (int[] pattern : patterns) {
-                Activations a = new Activations();
-                a.reserve(1, COLS);
-                for (int i = 0; i < COLS; i++) {
-                    int q = pattern[i % pattern.length];
-                    a.q[i] = q;
-                    a.qb[i] = (byte) q;
-                    a.qs[i] = (short) q;
-                }
-                for (int g = 0; g < COLS / 16; g++) {
-                    int sum = 0;
-                    for (int j = 0; j < 16; j++) sum += a.qb[16 * g + j];
-                    a.bsums[g] = sum;
-                }
-                for (int b = 0; b < COLS / 256; b++) a.d[b] = 0.01f * (b + 1);
+                Activations a = extremeActivations(pattern);
                 for (MemorySegment m : new MemorySegment[]{full, w}) {
                     float s = Q4_KKernel.dotScalar(m, 0, a.q, a.d, a.bsums, 0, COLS);
                     float v = Q4_KKernel.dotVector(m, 0, a.qs, a.d, a.bsums, 0, COLS);
