@@ -79,7 +79,7 @@ public final class Q5_1Kernel implements WeightKernel {
         return GgmlMath.reduce8(acc, 0) + mins;
     }
 
-    /** Vector kernel, the twin's arithmetic, with the lane layout of {@link Q5_0Kernel#dotVector}. */
+    /** Vector kernel, the twin's arithmetic, with the lane layout of {@link Q5_0Kernel#dotVectorInts}. */
     public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
                                   float[] acc) {
         FloatVector lo = FloatVector.zero(F4), hi = FloatVector.zero(F4);
