@@ -3,7 +3,10 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -46,7 +49,7 @@ public final class Q5_0Kernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, xo, a.cols, tmp)
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qs, a.qb, a.d, xo, a.cols, tmp)
                 : dotScalar(w, rowOffset, a.q, a.d, xo, a.cols, tmp);
     }
 
@@ -77,10 +80,106 @@ public final class Q5_0Kernel implements WeightKernel {
     }
 
     /**
-     * Vector kernel, the twin's arithmetic: the 16 packed bytes are four int lanes; byte s of lane k in the low
+     * Vector kernel, the twin's arithmetic. With 16 float lanes (512-bit vectors), two blocks at a time, in short
+     * lanes:
+     * <ul>
+     * <li>one 64-byte load holds both blocks (44 bytes); one byte shuffle puts qs byte e of block k (k + 1) into
+     * both bytes of short lane e (16 + e), another their qh bytes (the low byte: the one holding element e's 5th bit,
+     * the high byte: element 16 + e's); a per-lane shift by e % 8 brings both bits down, so the low nibbles with
+     * their 5th bit minus 16, and the high nibbles with theirs, are the signed weights -16..15;</li>
+     * <li>times the activations as shorts in {@link Activations#qs}'s pair order (products |.| <= 2048), one
+     * two-vector {@code selectFrom} pair adds neighbours so that short lanes 2i, 2i + 1 hold halves of group i's
+     * four products (block k's group i in int lane i < 8, block k + 1's group i - 8 in lanes 8..15); sign-extended
+     * and added as ints that is the exact integer {@code g} of the twin's lane;</li>
+     * <li>{@code acc = fma(d, g, acc)}, block k on lanes 0..7, then block k + 1's groups (the halves swapped) on the
+     * same lanes: the twin's eight fma chains in block order (lanes 8..15 are scratch).</li>
+     * </ul>
+     * Integer sums are order-free, so the result is the twin's bit for bit. The last block of an odd count, a pair
+     * whose 64-byte load would run past the segment, run the twin's arithmetic per block; narrower vectors run the
+     * former kernel ({@link #dotVectorInts}).
+     *
+     * @param xqs the activations as shorts, in {@link Activations#qs}'s pair order
+     * @param xq  the same as bytes, natural order (the per-block paths)
+     * @param acc scratch: at least 8 floats
+     */
+    public static float dotVector(MemorySegment w, long off, short[] xqs, byte[] xq, float[] xd, int xo, int cols,
+                                  float[] acc) {
+        if (!PAIRS) return dotVectorInts(w, off, xq, xd, xo, cols, acc);
+        int nb = cols / 32, bo = xo / 32, b = 0;
+        long end = w.byteSize() - 64;
+        FloatVector sum = FloatVector.zero(F);
+        for (; b + 1 < nb && off <= end; b += 2, off += 2 * BLOCK_BYTES) {
+            int xb = xo + 32 * b;
+            ByteVector bytes = ByteVector.fromMemorySegment(BYTES, w, off, ByteOrder.LITTLE_ENDIAN);
+            ShortVector q = bytes.rearrange(QS).reinterpretAsShorts();
+            ShortVector t = bytes.rearrange(QH).reinterpretAsShorts().lanewise(VectorOperators.LSHR, SHIFTS);
+            ShortVector lo = q.and((short) 0x0F).or(t.lanewise(VectorOperators.LSHL, 4).and((short) 0x10))
+                    .sub((short) 16).mul(ShortVector.fromArray(H, xqs, xb));
+            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
+                    .or(t.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                    .sub((short) 16).mul(ShortVector.fromArray(H, xqs, xb + 32));
+            IntVector g = X.selectFrom(lo, hi).add(Y.selectFrom(lo, hi)).reinterpretAsInts();
+            FloatVector gf = (FloatVector) g.lanewise(VectorOperators.ASHR, 16)
+                    .add(g.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .convert(VectorOperators.I2F, 0);
+            float d0 = WeightKernel.half(w, off) * xd[bo + b];
+            float d1 = WeightKernel.half(w, off + BLOCK_BYTES) * xd[bo + b + 1];
+            sum = gf.fma(FloatVector.broadcast(F, d0), sum); // fma(g, d, acc) == fma(d, g, acc): the exact product, rounded once
+            sum = gf.rearrange(SWAP).fma(FloatVector.broadcast(F, d1), sum);
+        }
+        sum.intoArray(acc, 0, LOW8);
+        for (; b < nb; b++, off += BLOCK_BYTES) { // the twin, per block
+            int xb = xo + b * 32;
+            int qh = w.get(WeightKernel.I32, off + 2);
+            float d = WeightKernel.half(w, off) * xd[xb / 32];
+            for (int k = 0; k < 8; k++) {
+                int g = 0;
+                for (int i = 4 * k; i < 4 * k + 4; i++) g += weight(w, off, qh, i) * xq[xb + i];
+                acc[k] = Math.fma(d, (float) g, acc[k]);
+            }
+        }
+        return GgmlMath.reduce8(acc, 0);
+    }
+
+    /** {@link #dotVector}'s two-block path: 512-bit vectors. */
+    private static final boolean PAIRS = VectorWidth.ENABLED && VectorWidth.FLOATS.length() == 16;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
+    /** Byte shuffles onto short lanes j (block j / 16, element e = j % 16): qs byte e into both bytes (QS); qh's byte
+     * with element e's bit into the low byte, the one with element 16 + e's into the high byte (QH). */
+    private static final VectorShuffle<Byte> QS = PAIRS
+            ? VectorShuffle.fromOp(BYTES, i -> 22 * (i / 32) + 6 + (i % 32) / 2) : null,
+            QH = PAIRS ? VectorShuffle.fromOp(BYTES, i -> 22 * (i / 32) + 2 + (i % 32) / 2 / 8 + 2 * (i % 2)) : null;
+    /** Short lane j: shift e % 8 (the bit of its element within its qh bytes). */
+    private static final ShortVector SHIFTS = PAIRS
+            ? ShortVector.fromArray(H, shorts(i -> i % 16 % 8), 0) : null;
+    /**
+     * {@code X.selectFrom(lo, hi) + Y.selectFrom(lo, hi)}: short lanes 2i + h of int lane i (block i / 8, group
+     * i % 8: elements 4 (i % 8) .. + 3, in lo for groups 0..3, in hi for 4..7) get products 2h and 2h + 1 of the group.
+     */
+    private static final ShortVector X = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 0)), 0) : null,
+            Y = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 1)), 0) : null;
+    private static final VectorShuffle<Float> SWAP = PAIRS ? VectorShuffle.fromOp(F, i -> (i + 8) % 16) : null;
+    private static final VectorMask<Float> LOW8 = PAIRS ? F.indexInRange(0, 8) : null;
+
+    private static int group(int m, int second) {
+        int i = m / 2, h = m % 2, block = i / 8, grp = i % 8;
+        int lane = 16 * block + 4 * (grp % 4) + 2 * h + second;
+        return grp < 4 ? lane : lane + 32;
+    }
+
+    private static short[] shorts(java.util.function.IntUnaryOperator f) {
+        short[] s = new short[32];
+        for (int i = 0; i < 32; i++) s[i] = (short) f.applyAsInt(i);
+        return s;
+    }
+
+    /**
+     * The former kernel (narrower vectors): the 16 packed bytes are four int lanes; byte s of lane k in the low
      * (high) nibbles is element 4k+s (16+4k+s), its 5th bit is qh bit 4k+s (16+4k+s).
      */
-    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, int xo, int cols, float[] acc) {
+    static float dotVectorInts(MemorySegment w, long off, byte[] xq, float[] xd, int xo, int cols, float[] acc) {
         FloatVector lo = FloatVector.zero(F4), hi = FloatVector.zero(F4);
         for (int b = 0; b < cols / 32; b++, off += BLOCK_BYTES) {
             int xb = xo + b * 32;

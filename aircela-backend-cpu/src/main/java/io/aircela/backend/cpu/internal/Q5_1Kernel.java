@@ -3,7 +3,10 @@ package io.aircela.backend.cpu.internal;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -45,7 +48,7 @@ public final class Q5_1Kernel implements WeightKernel {
     @Override
     public float dot(MemorySegment w, long rowOffset, Activations a, int xRow, float[] tmp) {
         int xo = xRow * a.cols;
-        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qb, a.d, a.s, xo, a.cols, tmp)
+        return VectorWidth.ENABLED ? dotVector(w, rowOffset, a.qs, a.qb, a.d, a.s, xo, a.cols, tmp)
                 : dotScalar(w, rowOffset, a.q, a.d, a.s, xo, a.cols, tmp);
     }
 
@@ -79,8 +82,93 @@ public final class Q5_1Kernel implements WeightKernel {
         return GgmlMath.reduce8(acc, 0) + mins;
     }
 
-    /** Vector kernel, the twin's arithmetic, with the lane layout of {@link Q5_0Kernel#dotVector}. */
-    public static float dotVector(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
+    /**
+     * Vector kernel, the twin's arithmetic. With 512-bit vectors, two blocks per 64-byte load in short lanes:
+     * the unsigned 5-bit weights 0..31 as {@link Q5_0Kernel#dotVector} builds them (without the offset), times the activation shorts in {@link Activations#qs}'s pair order, the groups' exact sums {@code g} by
+     * {@link Q5_0Kernel#dotVector}'s selectFrom pair and int sign extension, then {@code acc = fma(d, g, acc)}
+     * per block on lanes 0..7 in block order and the min terms added one block after the other, as the twin: bit for
+     * bit. The last block of an odd count, or a pair whose load would pass the segment's end, runs the twin per block;
+     * narrower vectors run the former kernel ({@link #dotVectorInts}).
+     *
+     * @param xqs the activations as shorts, in {@link Activations#qs}'s pair order
+     * @param xq  the same as bytes, natural order (the per-block paths)
+     * @param acc scratch: at least 8 floats
+     */
+    public static float dotVector(MemorySegment w, long off, short[] xqs, byte[] xq, float[] xd, float[] xs, int xo,
+                                  int cols, float[] acc) {
+        if (!PAIRS) return dotVectorInts(w, off, xq, xd, xs, xo, cols, acc);
+        int nb = cols / 32, bo = xo / 32, b = 0;
+        long end = w.byteSize() - 64;
+        FloatVector sum = FloatVector.zero(F);
+        float mins = 0f;
+        for (; b + 1 < nb && off <= end; b += 2, off += 2 * BLOCK_BYTES) {
+            int xb = xo + 32 * b;
+            ByteVector bytes = ByteVector.fromMemorySegment(BYTES, w, off, ByteOrder.LITTLE_ENDIAN);
+            ShortVector q = bytes.rearrange(QS).reinterpretAsShorts();
+            ShortVector t = bytes.rearrange(QH).reinterpretAsShorts().lanewise(VectorOperators.LSHR, SHIFTS);
+            ShortVector lo = q.and((short) 0x0F).or(t.lanewise(VectorOperators.LSHL, 4).and((short) 0x10))
+                    .mul(ShortVector.fromArray(H, xqs, xb));
+            ShortVector hi = q.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F)
+                    .or(t.lanewise(VectorOperators.LSHR, 4).and((short) 0x10))
+                    .mul(ShortVector.fromArray(H, xqs, xb + 32));
+            IntVector g = X.selectFrom(lo, hi).add(Y.selectFrom(lo, hi)).reinterpretAsInts();
+            FloatVector gf = (FloatVector) g.lanewise(VectorOperators.ASHR, 16)
+                    .add(g.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .convert(VectorOperators.I2F, 0);
+            mins += WeightKernel.half(w, off + 2) * xs[bo + b];
+            mins += WeightKernel.half(w, off + BLOCK_BYTES + 2) * xs[bo + b + 1];
+            float d0 = WeightKernel.half(w, off) * xd[bo + b];
+            float d1 = WeightKernel.half(w, off + BLOCK_BYTES) * xd[bo + b + 1];
+            sum = gf.fma(FloatVector.broadcast(F, d0), sum); // fma(g, d, acc) == fma(d, g, acc)
+            sum = gf.rearrange(SWAP).fma(FloatVector.broadcast(F, d1), sum);
+        }
+        sum.intoArray(acc, 0, LOW8);
+        for (; b < nb; b++, off += BLOCK_BYTES) { // the twin, per block
+            int xb = xo + b * 32;
+            mins += WeightKernel.half(w, off + 2) * xs[xb / 32];
+            int qh = w.get(WeightKernel.I32, off + 4);
+            float d = WeightKernel.half(w, off) * xd[xb / 32];
+            for (int k = 0; k < 8; k++) {
+                int g = 0;
+                for (int i = 4 * k; i < 4 * k + 4; i++) g += weight(w, off, qh, i) * xq[xb + i];
+                acc[k] = Math.fma(d, (float) g, acc[k]);
+            }
+        }
+        return GgmlMath.reduce8(acc, 0) + mins;
+    }
+
+    /** {@link #dotVector}'s two-block path: 512-bit vectors. */
+    private static final boolean PAIRS = VectorWidth.ENABLED && VectorWidth.FLOATS.length() == 16;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final VectorSpecies<Short> H = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
+    /** Byte shuffles onto short lanes j (block j / 16, element e = j % 16), as {@link Q5_0Kernel}'s. */
+    private static final VectorShuffle<Byte> QS = PAIRS
+            ? VectorShuffle.fromOp(BYTES, i -> 24 * (i / 32) + 8 + (i % 32) / 2) : null,
+            QH = PAIRS ? VectorShuffle.fromOp(BYTES, i -> 24 * (i / 32) + 4 + (i % 32) / 2 / 8 + 2 * (i % 2)) : null;
+    /** Short lane j: shift e % 8 (the bit of its element within its qh bytes). */
+    private static final ShortVector SHIFTS = PAIRS
+            ? ShortVector.fromArray(H, shorts(i -> i % 16 % 8), 0) : null;
+    /** As {@link Q5_0Kernel}'s: short lanes 2i + h of int lane i get products 2h, 2h + 1 of group i % 8 of block i / 8. */
+    private static final ShortVector X = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 0)), 0) : null,
+            Y = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 1)), 0) : null;
+    private static final VectorShuffle<Float> SWAP = PAIRS ? VectorShuffle.fromOp(F, i -> (i + 8) % 16) : null;
+    private static final VectorMask<Float> LOW8 = PAIRS ? F.indexInRange(0, 8) : null;
+
+    private static int group(int m, int second) {
+        int i = m / 2, h = m % 2, block = i / 8, grp = i % 8;
+        int lane = 16 * block + 4 * (grp % 4) + 2 * h + second;
+        return grp < 4 ? lane : lane + 32;
+    }
+
+    private static short[] shorts(java.util.function.IntUnaryOperator f) {
+        short[] s = new short[32];
+        for (int i = 0; i < 32; i++) s[i] = (short) f.applyAsInt(i);
+        return s;
+    }
+
+    /** The former kernel (narrower vectors), with the lane layout of {@link Q5_0Kernel#dotVectorInts}. */
+    static float dotVectorInts(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
                                   float[] acc) {
         FloatVector lo = FloatVector.zero(F4), hi = FloatVector.zero(F4);
         float mins = 0f;

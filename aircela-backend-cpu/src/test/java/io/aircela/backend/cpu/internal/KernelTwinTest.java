@@ -141,7 +141,7 @@ class KernelTwinTest {
             MemorySegment w = randomBlocks(arena, 20, new int[]{0, 2});
             Activations a = activations(Activations.Form.Q8_1);
             float s = Q4_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, 0, COLS, new float[8]);
-            float v = Q4_1Kernel.dotVector(w, 0, a.qb, a.d, a.s, 0, COLS, new float[8]);
+            float v = Q4_1Kernel.dotVector(w, 0, a.qs, a.qb, a.d, a.s, 0, COLS, new float[8]);
             double ref = 0, terms = 0;
             for (int b = 0; b < COLS / 32; b++) {
                 long sumi = 0, sumq = 0;
@@ -162,6 +162,105 @@ class KernelTwinTest {
         }
     }
 
+    /**
+     * {@link Q5_0Kernel#dotVector}'s two-block path (and its per-block tail: 37 blocks, and the last row's final
+     * pair, whose 64-byte load would run past the segment) against the scalar twin, bit for bit: random rows, and
+     * rows of all bits set (weights 15) or none (weights -16) times activations that saturate at +-127, with normal
+     * and subnormal fp16 scales; also cols = 64 (one pair) and 32 (no pair).
+     */
+    @Test
+    void q5_0PairPathIsBitIdenticalToScalar() {
+        for (int cols : new int[]{32 * 37, 32 * 128, 64, 32}) {
+            int nb = cols / 32, rows = 12, n = 3;
+            long rowBytes = (long) nb * Q5_0Kernel.BLOCK_BYTES;
+            try (Arena arena = Arena.ofConfined()) {
+                byte[] bytes = new byte[(int) (rows * rowBytes)];
+                random.nextBytes(bytes);
+                MemorySegment w = arena.allocate(bytes.length);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+                for (int r = 0; r < rows; r++)
+                    for (int b = 0; b < nb; b++) {
+                        long o = r * rowBytes + (long) b * Q5_0Kernel.BLOCK_BYTES;
+                        if (r == 1 || r == 2) // all bits set, none
+                            for (int j = 2; j < 22; j++) w.set(ValueLayout.JAVA_BYTE, o + j, (byte) (r == 1 ? 0xFF : 0));
+                        if (r == 4) // 5th bits only
+                            for (int j = 2; j < 22; j++) w.set(ValueLayout.JAVA_BYTE, o + j, (byte) (j < 6 ? 0xFF : 0));
+                        float d = r == 3 ? random.nextFloat(1e-7f, 6e-5f) : random.nextFloat(-0.05f, 0.05f);
+                        w.set(HALF, o, Float.floatToFloat16(d));
+                    }
+                Activations a = new Activations();
+                a.reserve(n, cols);
+                for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
+                for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
+                for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
+                a.prepare(Activations.Form.Q8_0);
+                for (int r = 0; r < rows; r++)
+                    for (int x = 0; x < n; x++) {
+                        float s = Q5_0Kernel.dotScalar(w, r * rowBytes, a.q, a.d, x * cols, cols, new float[8]);
+                        float v = Q5_0Kernel.dotVector(w, r * rowBytes, a.qs, a.qb, a.d, x * cols, cols, new float[8]);
+                        assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v),
+                                "cols " + cols + ", row " + r + ", x row " + x);
+                    }
+            }
+        }
+    }
+
+    interface RowDot {
+        float dot(MemorySegment w, long off, Activations a, int xo, int cols);
+    }
+
+    /** As {@link #q5_0PairPathIsBitIdenticalToScalar}, for the Q8_1 kernels (fp16 d at 0, m at 2, data from 4). */
+    private void q8_1PairPathIsBitIdentical(int blockBytes, RowDot scalar, RowDot vector) {
+        for (int cols : new int[]{32 * 37, 32 * 128, 64, 32}) {
+            int nb = cols / 32, rows = 12, n = 3;
+            long rowBytes = (long) nb * blockBytes;
+            try (Arena arena = Arena.ofConfined()) {
+                byte[] bytes = new byte[(int) (rows * rowBytes)];
+                random.nextBytes(bytes);
+                MemorySegment w = arena.allocate(bytes.length);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+                for (int r = 0; r < rows; r++)
+                    for (int b = 0; b < nb; b++) {
+                        long o = r * rowBytes + (long) b * blockBytes;
+                        if (r == 1 || r == 2) // all bits set, none
+                            for (int j = 4; j < blockBytes; j++) w.set(ValueLayout.JAVA_BYTE, o + j, (byte) (r == 1 ? 0xFF : 0));
+                        if (r == 4 && blockBytes == 24) // 5th bits only
+                            for (int j = 4; j < 24; j++) w.set(ValueLayout.JAVA_BYTE, o + j, (byte) (j < 8 ? 0xFF : 0));
+                        float d = r == 3 ? random.nextFloat(1e-7f, 6e-5f) : random.nextFloat(-0.05f, 0.05f);
+                        w.set(HALF, o, Float.floatToFloat16(d));
+                        w.set(HALF, o + 2, Float.floatToFloat16(random.nextFloat(-0.5f, 0.5f)));
+                    }
+                Activations a = new Activations();
+                a.reserve(n, cols);
+                for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
+                for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
+                for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
+                a.prepare(Activations.Form.Q8_1);
+                for (int r = 0; r < rows; r++)
+                    for (int x = 0; x < n; x++) {
+                        float s = scalar.dot(w, r * rowBytes, a, x * cols, cols);
+                        float v = vector.dot(w, r * rowBytes, a, x * cols, cols);
+                        assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(v),
+                                "cols " + cols + ", row " + r + ", x row " + x);
+                    }
+            }
+        }
+    }
+
+    @Test
+    void q5_1PairPathIsBitIdenticalToScalar() {
+        q8_1PairPathIsBitIdentical(Q5_1Kernel.BLOCK_BYTES,
+                (w, off, a, xo, cols) -> Q5_1Kernel.dotScalar(w, off, a.q, a.d, a.s, xo, cols, new float[8]),
+                (w, off, a, xo, cols) -> Q5_1Kernel.dotVector(w, off, a.qs, a.qb, a.d, a.s, xo, cols, new float[8]));
+    }
+
+    @Test
+    void q4_1PairPathIsBitIdenticalToScalar() {
+        q8_1PairPathIsBitIdentical(Q4_1Kernel.BLOCK_BYTES,
+                (w, off, a, xo, cols) -> Q4_1Kernel.dotScalar(w, off, a.q, a.d, a.s, xo, cols, new float[8]),
+                (w, off, a, xo, cols) -> Q4_1Kernel.dotVector(w, off, a.qs, a.qb, a.d, a.s, xo, cols, new float[8]));
+    }
+
     @Test
     void q5_0VectorMatchesScalarAndGgmlReference() {
         try (Arena arena = Arena.ofConfined()) {
@@ -170,7 +269,7 @@ class KernelTwinTest {
             for (int row = 0; row < 2; row++) {
                 int xo = row * COLS;
                 float s = Q5_0Kernel.dotScalar(w, 0, a.q, a.d, xo, COLS, new float[8]);
-                float v = Q5_0Kernel.dotVector(w, 0, a.qb, a.d, xo, COLS, new float[8]);
+                float v = Q5_0Kernel.dotVector(w, 0, a.qs, a.qb, a.d, xo, COLS, new float[8]);
                 double ref = 0, terms = 0;
                 for (int b = 0; b < COLS / 32; b++) {
                     long sumi = 0;
@@ -199,7 +298,7 @@ class KernelTwinTest {
             for (int row = 0; row < 2; row++) {
                 int xo = row * COLS;
                 float s = Q5_1Kernel.dotScalar(w, 0, a.q, a.d, a.s, xo, COLS, new float[8]);
-                float v = Q5_1Kernel.dotVector(w, 0, a.qb, a.d, a.s, xo, COLS, new float[8]);
+                float v = Q5_1Kernel.dotVector(w, 0, a.qs, a.qb, a.d, a.s, xo, COLS, new float[8]);
                 double ref = 0, terms = 0;
                 for (int b = 0; b < COLS / 32; b++) {
                     long sumi = 0, sumq = 0;
