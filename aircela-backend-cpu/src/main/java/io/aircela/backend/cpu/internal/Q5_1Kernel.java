@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -12,6 +11,16 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+
+import static io.aircela.backend.cpu.internal.BlockPairs.BYTES;
+import static io.aircela.backend.cpu.internal.BlockPairs.F;
+import static io.aircela.backend.cpu.internal.BlockPairs.H;
+import static io.aircela.backend.cpu.internal.BlockPairs.LOW8;
+import static io.aircela.backend.cpu.internal.BlockPairs.PAIRS;
+import static io.aircela.backend.cpu.internal.BlockPairs.SHIFTS;
+import static io.aircela.backend.cpu.internal.BlockPairs.SWAP;
+import static io.aircela.backend.cpu.internal.BlockPairs.X;
+import static io.aircela.backend.cpu.internal.BlockPairs.Y;
 
 /**
  * Q5_1 weights times Q8_1 activations, as ggml's {@code ggml_vec_dot_q5_1_q8_1}.
@@ -137,35 +146,8 @@ public final class Q5_1Kernel implements WeightKernel {
         return GgmlMath.reduce8(acc, 0) + mins;
     }
 
-    /** {@link #dotVector}'s two-block path: 512-bit vectors. */
-    private static final boolean PAIRS = VectorWidth.ENABLED && VectorWidth.FLOATS.length() == 16;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Short> H = ShortVector.SPECIES_512;
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_512;
-    /** Byte shuffles onto short lanes j (block j / 16, element e = j % 16), as {@link Q5_0Kernel}'s. */
-    private static final VectorShuffle<Byte> QS = PAIRS
-            ? VectorShuffle.fromOp(BYTES, i -> 24 * (i / 32) + 8 + (i % 32) / 2) : null,
-            QH = PAIRS ? VectorShuffle.fromOp(BYTES, i -> 24 * (i / 32) + 4 + (i % 32) / 2 / 8 + 2 * (i % 2)) : null;
-    /** Short lane j: shift e % 8 (the bit of its element within its qh bytes). */
-    private static final ShortVector SHIFTS = PAIRS
-            ? ShortVector.fromArray(H, shorts(i -> i % 16 % 8), 0) : null;
-    /** As {@link Q5_0Kernel}'s: short lanes 2i + h of int lane i get products 2h, 2h + 1 of group i % 8 of block i / 8. */
-    private static final ShortVector X = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 0)), 0) : null,
-            Y = PAIRS ? ShortVector.fromArray(H, shorts(m -> group(m, 1)), 0) : null;
-    private static final VectorShuffle<Float> SWAP = PAIRS ? VectorShuffle.fromOp(F, i -> (i + 8) % 16) : null;
-    private static final VectorMask<Float> LOW8 = PAIRS ? F.indexInRange(0, 8) : null;
-
-    private static int group(int m, int second) {
-        int i = m / 2, h = m % 2, block = i / 8, grp = i % 8;
-        int lane = 16 * block + 4 * (grp % 4) + 2 * h + second;
-        return grp < 4 ? lane : lane + 32;
-    }
-
-    private static short[] shorts(java.util.function.IntUnaryOperator f) {
-        short[] s = new short[32];
-        for (int i = 0; i < 32; i++) s[i] = (short) f.applyAsInt(i);
-        return s;
-    }
+    /** {@link #dotVector}'s byte shuffles onto short lanes ({@link BlockPairs}): qs and qh. */
+    private static final VectorShuffle<Byte> QS = BlockPairs.qs(BLOCK_BYTES, 8), QH = BlockPairs.qh(BLOCK_BYTES, 4);
 
     /** The former kernel (narrower vectors), with the lane layout of {@link Q5_0Kernel#dotVectorInts}. */
     static float dotVectorInts(MemorySegment w, long off, byte[] xq, float[] xd, float[] xs, int xo, int cols,
