@@ -23,10 +23,7 @@ class KernelTwinTest {
     private final Random random = new Random(42);
 
     private MemorySegment randomBlocks(Arena arena, int blockBytes, int[] halfOffsets) {
-        byte[] bytes = new byte[COLS / 32 * blockBytes];
-        random.nextBytes(bytes);
-        MemorySegment s = arena.allocate(bytes.length);
-        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, s, 0, bytes.length);
+        MemorySegment s = randomBytes(arena, (long) COLS / 32 * blockBytes);
         for (int b = 0; b < COLS / 32; b++)
             for (int o : halfOffsets) s.set(HALF, (long) b * blockBytes + o, Float.floatToFloat16(random.nextFloat(0.001f, 0.05f)));
         return s;
@@ -78,10 +75,7 @@ class KernelTwinTest {
         int cols = 32 * 37, nb = cols / 32, rows = 12, n = 3;
         long rowBytes = (long) nb * Q4_0Kernel.BLOCK_BYTES;
         try (Arena arena = Arena.ofConfined()) {
-            byte[] bytes = new byte[(int) (rows * rowBytes)];
-            random.nextBytes(bytes);
-            MemorySegment w = arena.allocate(bytes.length);
-            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+            MemorySegment w = randomBytes(arena, rows * rowBytes);
             for (int r = 0; r < rows; r++)
                 for (int b = 0; b < nb; b++) {
                     long o = r * rowBytes + (long) b * Q4_0Kernel.BLOCK_BYTES;
@@ -91,12 +85,7 @@ class KernelTwinTest {
                     float d = r == 3 ? random.nextFloat(1e-7f, 6e-5f) : random.nextFloat(-0.05f, 0.05f);
                     w.set(HALF, o, Float.floatToFloat16(d));
                 }
-            Activations a = new Activations();
-            a.reserve(n, cols);
-            for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
-            for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
-            for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
-            a.prepare(Activations.Form.Q8_0);
+            Activations a = saturating(cols, Activations.Form.Q8_0);
             float[] tmp = new float[Q4_0Kernel.TMP_FLOATS];
             for (int r = 0; r < rows; r++)
                 for (int x = 0; x < n; x++) {
@@ -174,10 +163,7 @@ class KernelTwinTest {
             int nb = cols / 32, rows = 12, n = 3;
             long rowBytes = (long) nb * Q5_0Kernel.BLOCK_BYTES;
             try (Arena arena = Arena.ofConfined()) {
-                byte[] bytes = new byte[(int) (rows * rowBytes)];
-                random.nextBytes(bytes);
-                MemorySegment w = arena.allocate(bytes.length);
-                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+                MemorySegment w = randomBytes(arena, rows * rowBytes);
                 for (int r = 0; r < rows; r++)
                     for (int b = 0; b < nb; b++) {
                         long o = r * rowBytes + (long) b * Q5_0Kernel.BLOCK_BYTES;
@@ -188,12 +174,7 @@ class KernelTwinTest {
                         float d = r == 3 ? random.nextFloat(1e-7f, 6e-5f) : random.nextFloat(-0.05f, 0.05f);
                         w.set(HALF, o, Float.floatToFloat16(d));
                     }
-                Activations a = new Activations();
-                a.reserve(n, cols);
-                for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
-                for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
-                for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
-                a.prepare(Activations.Form.Q8_0);
+                Activations a = saturating(cols, Activations.Form.Q8_0);
                 for (int r = 0; r < rows; r++)
                     for (int x = 0; x < n; x++) {
                         float s = Q5_0Kernel.dotScalar(w, r * rowBytes, a.q, a.d, x * cols, cols, new float[8]);
@@ -215,10 +196,7 @@ class KernelTwinTest {
             int nb = cols / 32, rows = 12, n = 3;
             long rowBytes = (long) nb * blockBytes;
             try (Arena arena = Arena.ofConfined()) {
-                byte[] bytes = new byte[(int) (rows * rowBytes)];
-                random.nextBytes(bytes);
-                MemorySegment w = arena.allocate(bytes.length);
-                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+                MemorySegment w = randomBytes(arena, rows * rowBytes);
                 for (int r = 0; r < rows; r++)
                     for (int b = 0; b < nb; b++) {
                         long o = r * rowBytes + (long) b * blockBytes;
@@ -230,12 +208,7 @@ class KernelTwinTest {
                         w.set(HALF, o, Float.floatToFloat16(d));
                         w.set(HALF, o + 2, Float.floatToFloat16(random.nextFloat(-0.5f, 0.5f)));
                     }
-                Activations a = new Activations();
-                a.reserve(n, cols);
-                for (int i = 0; i < n * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
-                for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
-                for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
-                a.prepare(Activations.Form.Q8_1);
+                Activations a = saturating(cols, Activations.Form.Q8_1);
                 for (int r = 0; r < rows; r++)
                     for (int x = 0; x < n; x++) {
                         float s = scalar.dot(w, r * rowBytes, a, x * cols, cols);
@@ -385,5 +358,25 @@ class KernelTwinTest {
 
     private static double ggmlD(float[] x, int o) {
         return Float.float16ToFloat(Float.floatToFloat16((float) ggmlDUnrounded(x, o)));
+    }
+
+    /** {@code size} random bytes in a native segment of {@code arena}. */
+    private MemorySegment randomBytes(Arena arena, long size) {
+        byte[] bytes = new byte[Math.toIntExact(size)];
+        random.nextBytes(bytes);
+        MemorySegment w = arena.allocate(bytes.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, w, 0, bytes.length);
+        return w;
+    }
+
+    /** Three activation rows of {@code cols} in {@code form}: random, then all +127, then all -127 (saturating). */
+    private Activations saturating(int cols, Activations.Form form) {
+        Activations a = new Activations();
+        a.reserve(3, cols);
+        for (int i = 0; i < 3 * cols; i++) a.x[i] = random.nextFloat(-2f, 2f);
+        for (int i = cols; i < 2 * cols; i++) a.x[i] = i % 32 == 0 ? 2f : 1.99f; // row 1: all +127
+        for (int i = 2 * cols; i < 3 * cols; i++) a.x[i] = i % 32 == 0 ? -2f : -1.99f; // row 2: all -127
+        a.prepare(form);
+        return a;
     }
 }
