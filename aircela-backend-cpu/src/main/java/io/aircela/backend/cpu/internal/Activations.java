@@ -38,6 +38,7 @@ public final class Activations {
     private static final boolean VQ = VectorWidth.ENABLED && L >= 8;
     private static final VectorSpecies<Byte> QB = VectorWidth.bytes(Math.max(64, 8 * L));
     private static final VectorSpecies<Short> QS = VectorWidth.shorts(Math.max(64, 16 * L));
+    private static final VectorSpecies<Integer> QI = VectorWidth.ints(S.vectorBitSize());
     /** 1.5 * 2^23: {@code (y + RINT) - RINT} rounds {@code 0 <= y < 2^22} to the nearest integer, ties to even. */
     private static final float RINT = 12582912f;
 
@@ -212,7 +213,7 @@ public final class Activations {
         float id = amax != 0f ? 127f / amax : 0f;
         int sum = 0, qlo = pairOrder(b, 0), qhi = pairOrder(b, 16);
         if (vector && amax <= Float.MAX_VALUE && id <= Float.MAX_VALUE) { // |x * id| <= 127 (+ rounding)
-            IntVector sums = IntVector.zero(VectorWidth.ints(S.vectorBitSize()));
+            IntVector sums = IntVector.zero(QI);
             for (int j = 0; j < BLOCK; j += L) {
                 FloatVector y = FloatVector.fromArray(S, x, o + j).mul(id);
                 FloatVector v = y.abs().add(RINT).sub(RINT).reinterpretAsInts()
@@ -281,9 +282,8 @@ public final class Activations {
         }
         float iscale = amax != 0f ? -127f / max : 0f;
         if (vector && Math.abs(iscale) <= Float.MAX_VALUE) { // |x * iscale| <= 127 (+ rounding)
-            VectorSpecies<Integer> is = VectorWidth.ints(S.vectorBitSize());
             for (int g = 0; g < BLOCK_K / 16; g++) {
-                IntVector sums = IntVector.zero(is);
+                IntVector sums = IntVector.zero(QI);
                 for (int j = 16 * g; j < 16 * g + 16; j += L) {
                     FloatVector y = FloatVector.fromArray(S, x, o + j).mul(iscale);
                     FloatVector v = y.abs().add(RINT).sub(RINT).reinterpretAsInts()
