@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class KQuantKernelTwinTest {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int COLS = 256 * 3;
+    static final int COLS = 256 * 3;
 
     private final Random random = new Random(7);
 
@@ -178,8 +178,8 @@ class KQuantKernelTwinTest {
         }
     }
 
-    /** One row of Q8_K activations repeating {@code pattern}, scales 0.01 (b + 1). */
-    private static Activations extremeActivations(int[] pattern) {
+    /** One row of {@link #COLS} Q8_K activations repeating {@code pattern}, scales 0.01 (b + 1). */
+    static Activations extremeActivations(int[] pattern) {
         Activations a = new Activations();
         a.reserve(1, COLS);
         for (int i = 0; i < COLS; i++) {

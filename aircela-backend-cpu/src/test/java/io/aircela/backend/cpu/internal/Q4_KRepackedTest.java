@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class Q4_KRepackedTest {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final int COLS = 256 * 3;
+    private static final int COLS = KQuantKernelTwinTest.COLS;
     private static final long ROW_BYTES = COLS / 256 * Q4_KKernel.BLOCK_BYTES;
 
     private static MemorySegment q4_K(Arena arena, int rows, Random random) {
@@ -88,20 +88,7 @@ class Q4_KRepackedTest {
                     w.asSlice(r * ROW_BYTES + (long) b * Q4_KKernel.BLOCK_BYTES + 4, 140).fill((byte) 0xFF);
             int[][] patterns = {{-128}, {127}, {-128, 127}, {127, -128, -128, 127, 0}};
             for (int[] pattern : patterns) {
-                Activations a = new Activations();
-                a.reserve(1, COLS);
-                for (int i = 0; i < COLS; i++) {
-                    int q = pattern[i % pattern.length];
-                    a.q[i] = q;
-                    a.qb[i] = (byte) q;
-                    a.qs[i] = (short) q;
-                }
-                for (int g = 0; g < COLS / 16; g++) {
-                    int sum = 0;
-                    for (int j = 0; j < 16; j++) sum += a.qb[16 * g + j];
-                    a.bsums[g] = sum;
-                }
-                for (int b = 0; b < COLS / 256; b++) a.d[b] = 0.01f * (b + 1);
+                Activations a = KQuantKernelTwinTest.extremeActivations(pattern);
                 checkAllRows(arena, w, rows, a, "pattern " + java.util.Arrays.toString(pattern));
             }
         }
